@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# porttrace build, in the libbpf-bootstrap mould: clang -target bpf, bpftool
+# skeleton, system libbpf via pkg-config. `make V=1` shows the commands.
+
+OUTPUT    := .output
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= gcc
+PKG_CONFIG ?= pkg-config
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+VERSION   := 0.1.0
+
+ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/' \
+	| sed 's/ppc64le/powerpc/' | sed 's/mips.*/mips/' | sed 's/riscv64/riscv/' \
+	| sed 's/loongarch64/loongarch/')
+
+LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+
+INCLUDES := -I$(OUTPUT) -Iinclude -Iuser
+CFLAGS   ?= -g -O2
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	    -DPORTTRACE_VERSION='"$(VERSION)"' $(INCLUDES) $(LIBBPF_CFLAGS)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -I. -Iinclude -Ibpf
+
+# every user-space unit but main.c; unit tests link against these
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+TOOLS     := $(OUTPUT)/tools/churn $(OUTPUT)/tests/peer
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all deps run test unit e2e bench install uninstall clean vmlinux
+.DELETE_ON_ERROR:
+
+all: porttrace
+
+deps:
+	$(Q)tools/install-deps
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	./porttrace $(ARGS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-bins tools-bins
+	$(Q)tests/run-tests
+
+unit-bins: $(UNIT_BINS)
+tools-bins: $(TOOLS)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all tools-bins
+	$(Q)tools/bench $(BENCH_ARGS)
+
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tools:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/porttrace.bpf.o: bpf/porttrace.bpf.c $(wildcard bpf/*.bpf.h) include/porttrace.h vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(OUTPUT)/porttrace.tmp.bpf.o
+	$(Q)$(BPFTOOL) gen object $@ $(OUTPUT)/porttrace.tmp.bpf.o
+
+$(OUTPUT)/porttrace.skel.h: $(OUTPUT)/porttrace.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name porttrace_bpf > $@
+
+$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) include/porttrace.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# only the loader includes the skeleton
+$(OUTPUT)/loader.o $(OUTPUT)/main.o: $(OUTPUT)/porttrace.skel.h
+
+porttrace: $(OUTPUT)/main.o $(USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -lcmocka $(LIBBPF_LIBS) -o $@
+
+$(OUTPUT)/tests/peer: tests/e2e/peer.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(OUTPUT)/tools/churn: tools/churn.c | $(OUTPUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -lpthread -o $@
+
+vmlinux:
+	tools/gen-vmlinux-h > vmlinux.h
+
+install: porttrace
+	install -D -m 0755 porttrace $(DESTDIR)$(PREFIX)/sbin/porttrace
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/porttrace
+
+clean:
+	rm -rf $(OUTPUT) porttrace

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* A decoded, classified event: what every sink prints. */
+#ifndef PT_FLOW_H
+#define PT_FLOW_H
+
+#include <stdint.h>
+#include <netinet/in.h>
+#include "porttrace.h"
+
+enum pt_port_class {
+	PT_PORT_STATIC = 0,
+	PT_PORT_EPHEMERAL = 1,
+};
+
+enum pt_flow_class {
+	PT_FLOW_EPH_TO_STATIC = 0,
+	PT_FLOW_STATIC_TO_STATIC,
+	PT_FLOW_EPH_TO_EPH,
+	PT_FLOW_STATIC_TO_EPH,
+};
+
+/* What decided a port's class (evidence order in DESIGN.md). */
+enum pt_evidence {
+	PT_EVID_SOCKET = 0,	/* the record's own socket: bound or kernel-chosen */
+	PT_EVID_LISTENER,	/* the listener the server port belongs to */
+	PT_EVID_PEER,		/* the other end's socket on this host */
+	PT_EVID_RANGE,		/* ephemeral range of the flow's socket */
+	PT_EVID_IANA,		/* --ephemeral=iana */
+	PT_EVID_USER_RANGE,	/* --ephemeral=LO-HI */
+};
+
+struct pt_flow {
+	const struct pt_event *ev;	/* raw record: pid, uid, ports, ... */
+	char time[32];			/* RFC 3339 UTC, microseconds */
+	char client_addr[INET6_ADDRSTRLEN];
+	char server_addr[INET6_ADDRSTRLEN];
+	uint16_t eph_lo, eph_hi;	/* range used for range evidence */
+	enum pt_port_class client_class, server_class;
+	enum pt_evidence client_evidence, server_evidence;
+	enum pt_flow_class flow_class;
+};
+
+/* End-of-run totals; a sink writes them when lost > 0. */
+struct pt_stats {
+	char time[32];
+	uint64_t events;		/* records received */
+	uint64_t lost;			/* lost_ringbuf + lost_recursion */
+	uint64_t lost_ringbuf;
+	uint64_t lost_recursion;
+};
+
+const char *pt_kind_str(unsigned int kind);
+const char *pt_family_str(unsigned int family);
+const char *pt_proto_str(unsigned int proto);
+const char *pt_attribution_str(unsigned int attr);
+const char *pt_port_class_str(enum pt_port_class c);
+const char *pt_flow_class_str(enum pt_flow_class c);
+const char *pt_evidence_str(enum pt_evidence e);
+
+#endif /* PT_FLOW_H */

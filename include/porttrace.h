@@ -6,6 +6,11 @@
 #ifndef PORTTRACE_H
 #define PORTTRACE_H
 
+/* BPF code gets the __u* types from vmlinux.h, user space from the uapi */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
 #define PT_COMM_LEN	16
 #define PT_MAX_PIDS	16
 #define PT_MAX_PORTS	16

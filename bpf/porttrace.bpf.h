@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Helpers shared by porttrace's BPF code only: constants vmlinux.h lacks and
+ * CO-RE readers for fields whose layout changed across kernels. */
+#ifndef PORTTRACE_BPF_H
+#define PORTTRACE_BPF_H
+
+#define AF_INET		2
+#define AF_INET6	10
+#define IPPROTO_TCP	6
+
+/* include/net/sock.h */
+#define SOCK_BINDPORT_LOCK	8
+
+/*
+ * Kernels before 6.8 (commit d9f28735af89, "inet: Use a u32 to store the
+ * local port range") kept the netns range as int range[2] behind a seqlock;
+ * newer ones pack it as lo | hi << 16 in one u32.
+ */
+struct local_ports___old {
+	int range[2];
+};
+
+struct netns_ipv4___old {
+	struct local_ports___old ip_local_ports;
+};
+
+struct net___old {
+	struct netns_ipv4___old ipv4;
+};
+
+/* inet_sk(sk)->local_port_range, IP_LOCAL_PORT_RANGE (6.3, commit
+ * 91d0b78c5177 "inet: Add IP_LOCAL_PORT_RANGE socket option"). */
+struct inet_sock___lpr {
+	__u32 local_port_range;
+};
+
+/* sk_protocol and sk_userlocks were bitfields before 5.6 / 6.x. */
+static __always_inline __u16 sk_protocol(const struct sock *sk)
+{
+	return (__u16)BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
+}
+
+static __always_inline __u8 sk_userlocks(const struct sock *sk)
+{
+	return (__u8)BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks);
+}
+
+/*
+ * The ephemeral range in force for @sk: its netns ip_local_port_range,
+ * narrowed by a per-socket IP_LOCAL_PORT_RANGE as inet_sk_get_local_port_range()
+ * does (a per-socket range that does not overlap is ignored).
+ */
+static __always_inline void sk_ephemeral_range(const struct sock *sk,
+					       __u16 *lo, __u16 *hi)
+{
+	struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
+	__u32 lo32 = 0, hi32 = 0;
+
+	if (bpf_core_field_size(net->ipv4.ip_local_ports.range) == 4) {
+		__u32 r = BPF_CORE_READ(net, ipv4.ip_local_ports.range);
+
+		lo32 = r & 0xffff;
+		hi32 = r >> 16;
+	} else {
+		struct net___old *old = (void *)net;
+
+		lo32 = BPF_CORE_READ(old, ipv4.ip_local_ports.range[0]);
+		hi32 = BPF_CORE_READ(old, ipv4.ip_local_ports.range[1]);
+	}
+
+	if (bpf_core_field_exists(struct inet_sock___lpr, local_port_range)) {
+		struct inet_sock___lpr *inet = (void *)sk;
+		__u32 r = BPF_CORE_READ(inet, local_port_range);
+		__u32 slo = r & 0xffff, shi = r >> 16;
+
+		if (r) {
+			if (slo < lo32)
+				slo = lo32;
+			if (shi > hi32)
+				shi = hi32;
+			if (slo <= shi) {
+				lo32 = slo;
+				hi32 = shi;
+			}
+		}
+	}
+	*lo = lo32;
+	*hi = hi32;
+}
+
+/* Addresses as 16 bytes: IPv4 as ::ffff:a.b.c.d. */
+static __always_inline void addr_v4(__u8 dst[16], __be32 a)
+{
+	__builtin_memset(dst, 0, 10);
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	__builtin_memcpy(dst + 12, &a, 4);
+}
+
+static __always_inline bool addr_is_v4mapped(const __u8 a[16])
+{
+	__u64 hi;
+	__u32 mid;
+
+	__builtin_memcpy(&hi, a, 8);
+	__builtin_memcpy(&mid, a + 8, 4);
+	return hi == 0 && mid == bpf_htonl(0xffff);
+}
+
+static __always_inline bool addr_eq(const __u8 a[16], const __u8 b[16])
+{
+	__u64 a0, a1, b0, b1;
+
+	__builtin_memcpy(&a0, a, 8);
+	__builtin_memcpy(&a1, a + 8, 8);
+	__builtin_memcpy(&b0, b, 8);
+	__builtin_memcpy(&b1, b + 8, 8);
+	return a0 == b0 && a1 == b1;
+}
+
+/* 127.0.0.0/8 (possibly mapped) or ::1 */
+static __always_inline bool addr_is_loopback(const __u8 a[16])
+{
+	__u64 hi, lo;
+
+	if (addr_is_v4mapped(a))
+		return a[12] == 127;
+	__builtin_memcpy(&hi, a, 8);
+	__builtin_memcpy(&lo, a + 8, 8);
+	return hi == 0 && lo == bpf_cpu_to_be64(1);
+}
+
+#endif /* PORTTRACE_BPF_H */

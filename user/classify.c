@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "classify.h"
+
+static enum pt_evidence evidence_of_src(unsigned int src)
+{
+	switch (src) {
+	case PT_SRC_LISTENER:
+		return PT_EVID_LISTENER;
+	case PT_SRC_PEER:
+		return PT_EVID_PEER;
+	default:
+		return PT_EVID_SOCKET;
+	}
+}
+
+void classify_port(const struct pt_eph_policy *pol, uint16_t port,
+		   unsigned int origin, unsigned int src, uint16_t lo, uint16_t hi,
+		   enum pt_port_class *cls, enum pt_evidence *evid)
+{
+	switch (pol->mode) {
+	case PT_EPH_IANA:
+	case PT_EPH_RANGE:
+		*cls = port >= pol->lo && port <= pol->hi ? PT_PORT_EPHEMERAL : PT_PORT_STATIC;
+		*evid = pol->mode == PT_EPH_IANA ? PT_EVID_IANA : PT_EVID_USER_RANGE;
+		return;
+	case PT_EPH_AUTO:
+		break;
+	}
+	if (src != PT_SRC_NONE && origin == PT_ORIGIN_BOUND) {
+		*cls = PT_PORT_STATIC;
+		*evid = evidence_of_src(src);
+	} else if (src != PT_SRC_NONE && origin == PT_ORIGIN_KERNEL) {
+		*cls = PT_PORT_EPHEMERAL;
+		*evid = evidence_of_src(src);
+	} else {
+		*cls = port >= lo && port <= hi ? PT_PORT_EPHEMERAL : PT_PORT_STATIC;
+		*evid = PT_EVID_RANGE;
+	}
+}
+
+enum pt_flow_class flow_class_of(enum pt_port_class client, enum pt_port_class server)
+{
+	if (client == PT_PORT_EPHEMERAL)
+		return server == PT_PORT_STATIC ? PT_FLOW_EPH_TO_STATIC : PT_FLOW_EPH_TO_EPH;
+	return server == PT_PORT_STATIC ? PT_FLOW_STATIC_TO_STATIC : PT_FLOW_STATIC_TO_EPH;
+}
+
+void classify_flow(const struct pt_eph_policy *pol, struct pt_flow *f)
+{
+	const struct pt_event *ev = f->ev;
+
+	if (pol->mode == PT_EPH_AUTO) {
+		f->eph_lo = ev->eph_lo;
+		f->eph_hi = ev->eph_hi;
+	} else {
+		f->eph_lo = pol->lo;
+		f->eph_hi = pol->hi;
+	}
+	classify_port(pol, ev->client_port, ev->client_origin, ev->client_src,
+		      ev->eph_lo, ev->eph_hi, &f->client_class, &f->client_evidence);
+	classify_port(pol, ev->server_port, ev->server_origin, ev->server_src,
+		      ev->eph_lo, ev->eph_hi, &f->server_class, &f->server_evidence);
+	f->flow_class = flow_class_of(f->client_class, f->server_class);
+}
+
+static void format_addr(const uint8_t a[16], char *buf, size_t n)
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (!memcmp(a, v4mapped, sizeof(v4mapped)))
+		inet_ntop(AF_INET, a + 12, buf, n);
+	else
+		inet_ntop(AF_INET6, a, buf, n);
+}
+
+void format_time(int64_t real_ns, char *buf, size_t n)
+{
+	time_t secs = (time_t)(real_ns / 1000000000);
+	long usec = (long)(real_ns % 1000000000) / 1000;
+	struct tm tm;
+	char date[24];
+
+	if (real_ns < 0 || !gmtime_r(&secs, &tm) ||
+	    !strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(buf, n, "1970-01-01T00:00:00.000000Z");
+		return;
+	}
+	snprintf(buf, n, "%s.%06ldZ", date, usec);
+}
+
+int64_t mono_to_real_offset(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000 +
+	       (real.tv_nsec - mono.tv_nsec);
+}
+
+void decode_event(const struct pt_event *ev, int64_t mono_to_real_ns,
+		  const struct pt_eph_policy *pol, struct pt_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->ev = ev;
+	format_time((int64_t)ev->ts_ns + mono_to_real_ns, f->time, sizeof(f->time));
+	format_addr(ev->client_addr, f->client_addr, sizeof(f->client_addr));
+	format_addr(ev->server_addr, f->server_addr, sizeof(f->server_addr));
+	classify_flow(pol, f);
+}

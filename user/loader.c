@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "porttrace.skel.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON	38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF		39
+#endif
+
+#define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
+#define TRACEFS		"/sys/kernel/tracing"
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	/* libbpf's own chatter only with -v: our errors explain each failure */
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;	/* let the bpf() call speak */
+	if (has_cap(data, CAP_SYS_ADMIN) ||
+	    (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)))
+		return 0;
+	fprintf(stderr, "porttrace: permission denied: need root or CAP_BPF+CAP_PERFMON (run with sudo)\n");
+	return -EPERM;
+}
+
+static int check_btf(void)
+{
+	if (!access(VMLINUX_BTF, R_OK))
+		return 0;
+	fprintf(stderr, "porttrace: kernel BTF not found at %s: need Linux >= 5.8 built with CONFIG_DEBUG_INFO_BTF=y\n",
+		VMLINUX_BTF);
+	return -ENOENT;
+}
+
+/*
+ * The syscalls tracepoints (and the classic sock tracepoint) are attached by
+ * id, which libbpf reads from tracefs. Mount it where it is missing; it stays
+ * mounted, as a second porttrace may be reading ids from it.
+ */
+static int ensure_tracefs(void)
+{
+	if (!access(TRACEFS "/events", F_OK) || !access("/sys/kernel/debug/tracing/events", F_OK))
+		return 0;
+	if (!mount("nodev", TRACEFS, "tracefs", 0, NULL)) {
+		if (verbose)
+			fprintf(stderr, "porttrace: mounted tracefs on %s\n", TRACEFS);
+		return 0;
+	}
+	fprintf(stderr, "porttrace: tracefs is not mounted and mounting it failed (%s): run mount -t tracefs nodev %s\n",
+		strerror(errno), TRACEFS);
+	return -errno;
+}
+
+static int open_load_attach(struct pt_tracer *t, const struct pt_options *o, bool btf)
+{
+	struct porttrace_bpf *skel;
+	size_t ring = (size_t)o->ring_kib * 1024;
+	int err;
+
+	skel = porttrace_bpf__open();
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "porttrace: failed to open BPF object: %s\n", strerror(-err));
+		return err;
+	}
+
+	skel->rodata->targ_kinds = o->kinds;
+	skel->rodata->targ_family = o->family;
+	skel->rodata->targ_npids = o->npids;
+	memcpy((void *)skel->rodata->targ_pids, o->pids, sizeof(o->pids));
+	skel->rodata->targ_nports = o->nports;
+	memcpy((void *)skel->rodata->targ_ports, o->ports, sizeof(o->ports));
+	skel->rodata->wakeup_bytes = ring / 2;
+	bpf_map__set_max_entries(skel->maps.events, ring);
+
+	bpf_program__set_autoload(skel->progs.btf_inet_sock_set_state, btf);
+	bpf_program__set_autoload(skel->progs.tp_inet_sock_set_state, !btf);
+
+	err = porttrace_bpf__load(skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			fprintf(stderr, "porttrace: failed to load BPF programs: %s: need root or CAP_BPF+CAP_PERFMON\n",
+				strerror(-err));
+		else
+			fprintf(stderr, "porttrace: failed to load BPF programs: %s (run with -v for the verifier log)\n",
+				strerror(-err));
+		goto fail;
+	}
+	err = porttrace_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "porttrace: failed to attach %s: %s\n",
+			btf ? "tp_btf/inet_sock_set_state and syscall tracepoints"
+			    : "sock/inet_sock_set_state and syscall tracepoints",
+			strerror(-err));
+		goto fail;
+	}
+	t->skel = skel;
+	t->attached = btf ? PT_ATTACH_BTF : PT_ATTACH_TRACEPOINT;
+	return 0;
+fail:
+	porttrace_bpf__destroy(skel);
+	return err;
+}
+
+int tracer_start(struct pt_tracer *t, const struct pt_options *o,
+		 ring_buffer_sample_fn cb, void *ctx)
+{
+	bool btf;
+	int err;
+
+	verbose = o->verbose;
+	libbpf_set_print(libbpf_print);
+	memset(t, 0, sizeof(*t));
+
+	err = check_privileges();
+	if (!err)
+		err = check_btf();
+	if (!err)
+		err = ensure_tracefs();
+	if (err)
+		return err;
+
+	switch (o->attach) {
+	case PT_ATTACH_BTF:
+		err = open_load_attach(t, o, true);
+		break;
+	case PT_ATTACH_TRACEPOINT:
+		err = open_load_attach(t, o, false);
+		break;
+	case PT_ATTACH_AUTO:
+	default:
+		btf = libbpf_find_vmlinux_btf_id("inet_sock_set_state", BPF_TRACE_RAW_TP) > 0;
+		if (btf) {
+			err = open_load_attach(t, o, true);
+			if (!err)
+				break;
+			fprintf(stderr, "porttrace: falling back to the classic sock/inet_sock_set_state tracepoint\n");
+		}
+		err = open_load_attach(t, o, false);
+		break;
+	}
+	if (err)
+		return err;
+
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), cb, ctx, NULL);
+	if (!t->rb) {
+		err = -errno;
+		fprintf(stderr, "porttrace: failed to create ring buffer: %s\n", strerror(-err));
+		tracer_stop(t);
+		return err;
+	}
+	return 0;
+}
+
+int tracer_poll(struct pt_tracer *t, int timeout_ms)
+{
+	int err = ring_buffer__poll(t->rb, timeout_ms);
+
+	if (err < 0)
+		return err;
+	return ring_buffer__consume(t->rb);
+}
+
+int tracer_drain(struct pt_tracer *t)
+{
+	return ring_buffer__consume(t->rb);
+}
+
+void tracer_lost(const struct pt_tracer *t, struct pt_stats *st)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct bpf_program *prog;
+	__u32 key = PT_CNT_LOST_RINGBUF;
+
+	st->lost_ringbuf = 0;
+	st->lost_recursion = 0;
+	if (ncpus > 0) {
+		__u64 vals[ncpus];
+
+		if (!bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key),
+					  vals, sizeof(vals), 0))
+			for (int i = 0; i < ncpus; i++)
+				st->lost_ringbuf += vals[i];
+	}
+	/* the kernel skips a program that would re-enter BPF on this CPU and
+	 * counts it nowhere else */
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		st->lost_recursion += info.recursion_misses;
+	}
+	st->lost = st->lost_ringbuf + st->lost_recursion;
+}
+
+void tracer_stop(struct pt_tracer *t)
+{
+	ring_buffer__free(t->rb);
+	porttrace_bpf__destroy(t->skel);
+	t->rb = NULL;
+	t->skel = NULL;
+}

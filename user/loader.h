@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The kernel side's lifecycle: open -> configure -> load -> attach -> poll. */
+#ifndef PT_LOADER_H
+#define PT_LOADER_H
+
+#include <bpf/libbpf.h>
+#include "flow.h"
+#include "options.h"
+
+struct porttrace_bpf;
+
+struct pt_tracer {
+	struct porttrace_bpf *skel;
+	struct ring_buffer *rb;
+	enum pt_attach_mode attached;	/* PT_ATTACH_BTF or PT_ATTACH_TRACEPOINT */
+};
+
+/* Check privileges and BTF, load and attach; negative errno after printing
+ * one line that names the cause and the fix. */
+int tracer_start(struct pt_tracer *t, const struct pt_options *o,
+		 ring_buffer_sample_fn cb, void *ctx);
+
+/* Wait up to timeout_ms, then consume whatever is in the ring: records are
+ * submitted without wakeups, so the timeout is what bounds latency. */
+int tracer_poll(struct pt_tracer *t, int timeout_ms);
+
+/* Consume what is left after tracing stopped. */
+int tracer_drain(struct pt_tracer *t);
+
+/* Fill st's lost counters: ring buffer full + programs skipped by the kernel. */
+void tracer_lost(const struct pt_tracer *t, struct pt_stats *st);
+
+void tracer_stop(struct pt_tracer *t);
+
+#endif /* PT_LOADER_H */

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* getopt_long rather than argp: argp's errors take two lines and exit from
+ * inside the parser; ours are one line and the parser is unit-testable. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+static const char usage[] =
+"Usage: porttrace [OPTIONS]\n"
+"Trace TCP connects and accepts live, with both ports, the process on each\n"
+"side, and each flow's class: ephemeral-to-static, static-to-static,\n"
+"ephemeral-to-ephemeral or static-to-ephemeral.\n"
+"\n"
+"  -o, --output=FORMAT        table, json (JSON Lines) or csv;\n"
+"                             default: table on a terminal, else json\n"
+"  -d, --duration=SECS        stop after SECS seconds\n"
+"  -n, --count=N              stop after N events\n"
+"  -p, --pid=PID[,PID...]     only events of these processes (the one that\n"
+"                             connected or accepted), up to 16\n"
+"  -P, --port=PORT[,PORT...]  only flows with one of these ports at either\n"
+"                             end, up to 16\n"
+"  -k, --kind=KIND[,KIND]     only these event kinds: connect, accept\n"
+"  -4, --ipv4                 only IPv4 (including IPv4-mapped IPv6)\n"
+"  -6, --ipv6                 only IPv6\n"
+"      --ephemeral=MODE       how a port is judged ephemeral:\n"
+"                             auto  by kernel evidence (default): a port\n"
+"                                   bound by the application is static, one\n"
+"                                   the kernel chose is ephemeral, a remote\n"
+"                                   port is tested against the socket's\n"
+"                                   namespace ip_local_port_range\n"
+"                             iana  49152-65535\n"
+"                             LO-HI that range\n"
+"      --ring-size=KIB        ring buffer size in KiB, a power of two\n"
+"                             (default 4096)\n"
+"      --attach=MODE          auto, tp_btf or tracepoint (default auto:\n"
+"                             tp_btf, else the classic tracepoint)\n"
+"  -v, --verbose              libbpf and debug messages on stderr\n"
+"  -h, --help                 this help\n"
+"  -V, --version              print the version\n"
+"\n"
+"Examples:\n"
+"  porttrace                      live table of every connect and accept\n"
+"  porttrace -P 443 -k accept     who connects to this host's port 443\n"
+"  porttrace -o csv -d 60 > f.csv one minute of flows as CSV\n"
+"  porttrace --ephemeral=iana     classify by IANA's 49152-65535\n"
+"  porttrace -p 1234,5678 -4      IPv4 flows of two processes\n"
+"\n"
+"Needs root or CAP_BPF+CAP_PERFMON, and a kernel with BTF (Linux >= 5.8).\n"
+"Ends on Ctrl-C, SIGTERM, --duration or --count, printing a summary of\n"
+"events seen and lost on stderr.\n";
+
+static int fail(struct pt_options *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(o->err, sizeof(o->err), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int pt_parse_ulong(const char *s, unsigned long min, unsigned long max,
+		   unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int pt_parse_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned long l, h;
+	const char *dash = strchr(s, '-');
+	char buf[16];
+	size_t n;
+
+	if (!dash)
+		return -EINVAL;
+	n = (size_t)(dash - s);
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (pt_parse_ulong(buf, 1, 65535, &l) || pt_parse_ulong(dash + 1, 1, 65535, &h) || l > h)
+		return -EINVAL;
+	*lo = (uint16_t)l;
+	*hi = (uint16_t)h;
+	return 0;
+}
+
+/* Split a comma list, parse each item in [min, max] into vals (u32 or u16). */
+static int parse_list(struct pt_options *o, const char *opt, const char *arg,
+		      unsigned long min, unsigned long max, void *vals,
+		      size_t width, unsigned int cap, unsigned int *n)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	unsigned long v;
+	int err = 0;
+
+	if (!copy)
+		return fail(o, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (pt_parse_ulong(tok, min, max, &v)) {
+			err = fail(o, "invalid %s '%s': must be %lu-%lu", opt, tok, min, max);
+			break;
+		}
+		if (*n >= cap) {
+			err = fail(o, "too many values for %s: at most %u", opt, cap);
+			break;
+		}
+		if (width == sizeof(__u32))
+			((__u32 *)vals)[(*n)++] = (__u32)v;
+		else
+			((__u16 *)vals)[(*n)++] = (__u16)v;
+	}
+	if (!err && *n == 0)
+		err = fail(o, "empty %s list", opt);
+	free(copy);
+	return err;
+}
+
+static int parse_kinds(struct pt_options *o, const char *arg)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	int err = 0;
+
+	if (!copy)
+		return fail(o, "out of memory");
+	o->kinds = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "connect"))
+			o->kinds |= PT_KIND_BIT(PT_EV_CONNECT);
+		else if (!strcmp(tok, "accept"))
+			o->kinds |= PT_KIND_BIT(PT_EV_ACCEPT);
+		else {
+			err = fail(o, "invalid --kind '%s': must be connect or accept", tok);
+			break;
+		}
+	}
+	if (!err && !o->kinds)
+		err = fail(o, "empty --kind list");
+	free(copy);
+	return err;
+}
+
+enum { OPT_EPHEMERAL = 256, OPT_ATTACH, OPT_RING_SIZE };
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "port", required_argument, NULL, 'P' },
+	{ "kind", required_argument, NULL, 'k' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "ephemeral", required_argument, NULL, OPT_EPHEMERAL },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int pt_parse_options(int argc, char **argv, struct pt_options *o)
+{
+	unsigned long v;
+	int c, err;
+
+	memset(o, 0, sizeof(*o));
+	o->kinds = PT_KIND_BIT(PT_EV_CONNECT) | PT_KIND_BIT(PT_EV_ACCEPT);
+	o->ring_kib = 4096;
+
+	optind = 0;	/* glibc: full re-initialisation, so tests can parse twice */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:d:n:p:P:k:46vhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (!strcmp(optarg, "table"))
+				o->output = PT_OUT_TABLE;
+			else if (!strcmp(optarg, "json"))
+				o->output = PT_OUT_JSON;
+			else if (!strcmp(optarg, "csv"))
+				o->output = PT_OUT_CSV;
+			else
+				return fail(o, "invalid --output '%s': must be table, json or csv", optarg);
+			break;
+		case 'd':
+			if (pt_parse_ulong(optarg, 1, 31536000, &o->duration))
+				return fail(o, "invalid --duration '%s': must be 1-31536000 seconds", optarg);
+			break;
+		case 'n':
+			if (pt_parse_ulong(optarg, 1, ~0UL, &o->count))
+				return fail(o, "invalid --count '%s': must be a positive number", optarg);
+			break;
+		case 'p':
+			err = parse_list(o, "--pid", optarg, 1, 4194304, o->pids,
+					 sizeof(__u32), PT_MAX_PIDS, &o->npids);
+			if (err)
+				return err;
+			break;
+		case 'P':
+			err = parse_list(o, "--port", optarg, 1, 65535, o->ports,
+					 sizeof(__u16), PT_MAX_PORTS, &o->nports);
+			if (err)
+				return err;
+			break;
+		case 'k':
+			if (parse_kinds(o, optarg))
+				return -EINVAL;
+			break;
+		case '4':
+		case '6':
+			if (o->family)
+				return fail(o, "-4 and -6 exclude each other");
+			o->family = c == '4' ? PT_FAMILY_IPV4 : PT_FAMILY_IPV6;
+			break;
+		case OPT_EPHEMERAL:
+			if (!strcmp(optarg, "auto")) {
+				o->eph.mode = PT_EPH_AUTO;
+			} else if (!strcmp(optarg, "iana")) {
+				o->eph.mode = PT_EPH_IANA;
+				o->eph.lo = 49152;
+				o->eph.hi = 65535;
+			} else if (!pt_parse_range(optarg, &o->eph.lo, &o->eph.hi)) {
+				o->eph.mode = PT_EPH_RANGE;
+			} else {
+				return fail(o, "invalid --ephemeral '%s': must be auto, iana or LO-HI with 1 <= LO <= HI <= 65535", optarg);
+			}
+			break;
+		case OPT_ATTACH:
+			if (!strcmp(optarg, "auto"))
+				o->attach = PT_ATTACH_AUTO;
+			else if (!strcmp(optarg, "tp_btf"))
+				o->attach = PT_ATTACH_BTF;
+			else if (!strcmp(optarg, "tracepoint"))
+				o->attach = PT_ATTACH_TRACEPOINT;
+			else
+				return fail(o, "invalid --attach '%s': must be auto, tp_btf or tracepoint", optarg);
+			break;
+		case OPT_RING_SIZE:
+			if (pt_parse_ulong(optarg, 64, 1048576, &v) || (v & (v - 1)))
+				return fail(o, "invalid --ring-size '%s': must be a power of two, 64-1048576 KiB", optarg);
+			o->ring_kib = v;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return PT_OPTS_EXIT;
+		case 'V':
+			printf("porttrace %s\n", PORTTRACE_VERSION);
+			return PT_OPTS_EXIT;
+		case ':':
+			return fail(o, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return fail(o, "unknown option '%s'; see porttrace --help", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail(o, "unexpected argument '%s'; see porttrace --help", argv[optind]);
+	return PT_OPTS_OK;
+}

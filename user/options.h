@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Command line: parsed once into struct pt_options. */
+#ifndef PT_OPTIONS_H
+#define PT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "porttrace.h"
+
+enum pt_output {
+	PT_OUT_AUTO = 0,	/* table on a terminal, else json */
+	PT_OUT_TABLE,
+	PT_OUT_JSON,
+	PT_OUT_CSV,
+};
+
+enum pt_eph_mode {
+	PT_EPH_AUTO = 0,	/* evidence: socket origin, else the socket's range */
+	PT_EPH_IANA,		/* plain test against 49152-65535 */
+	PT_EPH_RANGE,		/* plain test against --ephemeral=LO-HI */
+};
+
+enum pt_attach_mode {
+	PT_ATTACH_AUTO = 0,	/* tp_btf, falling back to the classic tracepoint */
+	PT_ATTACH_BTF,
+	PT_ATTACH_TRACEPOINT,
+};
+
+struct pt_eph_policy {
+	enum pt_eph_mode mode;
+	uint16_t lo, hi;	/* for PT_EPH_IANA and PT_EPH_RANGE */
+};
+
+struct pt_options {
+	enum pt_output output;
+	unsigned long duration;	/* seconds, 0: until interrupted */
+	unsigned long count;	/* events, 0: unlimited */
+	__u32 pids[PT_MAX_PIDS];
+	unsigned int npids;
+	__u16 ports[PT_MAX_PORTS];
+	unsigned int nports;
+	__u32 kinds;		/* PT_KIND_BIT() mask */
+	__u8 family;		/* 0 or PT_FAMILY_IPV4/6 */
+	struct pt_eph_policy eph;
+	enum pt_attach_mode attach;
+	unsigned long ring_kib;
+	bool verbose;
+	char err[256];		/* why parsing failed, one line */
+};
+
+enum {
+	PT_OPTS_OK = 0,
+	PT_OPTS_EXIT = 1,	/* --help or --version was printed */
+};
+
+/* Returns PT_OPTS_OK, PT_OPTS_EXIT, or -EINVAL with o->err set. */
+int pt_parse_options(int argc, char **argv, struct pt_options *o);
+
+/* Parse a decimal number in [min, max]; 0 or -EINVAL. */
+int pt_parse_ulong(const char *s, unsigned long min, unsigned long max,
+		   unsigned long *out);
+
+/* "LO-HI" with 1 <= LO <= HI <= 65535; 0 or -EINVAL. */
+int pt_parse_range(const char *s, uint16_t *lo, uint16_t *hi);
+
+#endif /* PT_OPTIONS_H */

@@ -158,10 +158,20 @@ static __always_inline void sk_addrs(const struct sock *sk, __u16 family,
 	if (family == AF_INET) {
 		addr_v4(local, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
 		addr_v4(remote, BPF_CORE_READ(sk, __sk_common.skc_daddr));
-	} else {
-		BPF_CORE_READ_INTO(local, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(remote, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		return;
 	}
+	BPF_CORE_READ_INTO(remote, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	/*
+	 * An IPv4 peer of a dual-stack socket: the child of an IPv6 listener
+	 * gets only the IPv4 fields set (tcp_v4_syn_recv_sock()), its IPv6
+	 * ones stay as cloned from the listener, often ::.
+	 */
+	if (addr_is_v4mapped(remote) || addr_is_unspec(remote)) {
+		addr_v4(local, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+		addr_v4(remote, BPF_CORE_READ(sk, __sk_common.skc_daddr));
+		return;
+	}
+	BPF_CORE_READ_INTO(local, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 }
 
 /*

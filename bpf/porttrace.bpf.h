@@ -118,6 +118,15 @@ static __always_inline bool addr_eq(const __u8 a[16], const __u8 b[16])
 	return a0 == b0 && a1 == b1;
 }
 
+static __always_inline bool addr_is_unspec(const __u8 a[16])
+{
+	__u64 hi, lo;
+
+	__builtin_memcpy(&hi, a, 8);
+	__builtin_memcpy(&lo, a + 8, 8);
+	return !hi && !lo;
+}
+
 /* 127.0.0.0/8 (possibly mapped) or ::1 */
 static __always_inline bool addr_is_loopback(const __u8 a[16])
 {

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Escapers for hostile strings; the contract is in escape.h. */
+#include <stdbool.h>
+#include <string.h>
+#include "escape.h"
+
+static const char hexdig[] = "0123456789abcdef";
+
+struct esc_out {
+	char *dst;
+	size_t lim;	/* units must end before this offset: room for NUL (and a closing quote) */
+	size_t len;
+	bool full;
+};
+
+/*
+ * Append one unit whole or not at all, and stop at the first that does not
+ * fit: half an escape would be misread, and skipping to a shorter later unit
+ * would silently drop bytes from the middle.
+ */
+static void put(struct esc_out *o, const char *s, size_t len)
+{
+	if (o->full || o->len + len >= o->lim) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->dst + o->len, s, len);
+	o->len += len;
+}
+
+static void put_hex(struct esc_out *o, const char *prefix, unsigned char c)
+{
+	char buf[8];
+	size_t plen = strlen(prefix);
+
+	memcpy(buf, prefix, plen);
+	buf[plen] = hexdig[c >> 4];
+	buf[plen + 1] = hexdig[c & 0xf];
+	put(o, buf, plen + 2);
+}
+
+static size_t input_len(const char *src, size_t srclen)
+{
+	return src ? strnlen(src, srclen) : 0;
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (2-4), or 0 if ill-formed.
+ * Follows RFC 3629 table: no overlongs, no surrogates, nothing past U+10FFFF.
+ */
+static size_t utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+
+	/* the second byte's range is what rules out overlongs and surrogates */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+
+	if (avail < len)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+static size_t finish(struct esc_out *o)
+{
+	o->dst[o->len] = '\0';
+	return o->len;
+}
+
+size_t esc_term(char *dst, size_t n, const char *src, size_t srclen)
+{
+	struct esc_out o = { .dst = dst, .lim = n };
+	size_t len = input_len(src, srclen), i;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < len && !o.full; i++) {
+		unsigned char c = src[i];
+
+		if (c == '\\')
+			put(&o, "\\\\", 2);
+		else if (c >= 0x20 && c < 0x7f)
+			put(&o, &src[i], 1);
+		else
+			put_hex(&o, "\\x", c);
+	}
+	return finish(&o);
+}
+
+/* RFC 8259's two-character escapes, or NULL when the byte has none. */
+static const char *json_short(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	default:
+		return NULL;
+	}
+}
+
+size_t esc_json(char *dst, size_t n, const char *src, size_t srclen)
+{
+	struct esc_out o = { .dst = dst, .lim = n };
+	size_t len = input_len(src, srclen), i = 0, u;
+	const char *sh;
+
+	if (!n)
+		return 0;
+	while (i < len && !o.full) {
+		unsigned char c = src[i];
+
+		if ((sh = json_short(c))) {
+			put(&o, sh, 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			put_hex(&o, "\\u00", c);
+		} else if (c < 0x80) {
+			put(&o, &src[i], 1);
+		} else if ((u = utf8_len((const unsigned char *)&src[i], len - i))) {
+			put(&o, &src[i], u);
+			i += u;
+			continue;
+		} else {
+			put_hex(&o, "\\u00", c);
+		}
+		i++;
+	}
+	return finish(&o);
+}
+
+/* Spreadsheets evaluate cells starting with these (OWASP "CSV injection"). */
+static bool csv_formula_start(char c)
+{
+	return c && strchr("=+-@\t\r", c);
+}
+
+size_t esc_csv(char *dst, size_t n, const char *src, size_t srclen)
+{
+	struct esc_out o = { .dst = dst, .lim = n };
+	size_t len = input_len(src, srclen), i = 0, u;
+	bool neutralise, quote;
+
+	if (!n)
+		return 0;
+
+	/* quoting is decided on the whole input, before anything is written */
+	neutralise = len && csv_formula_start(src[0]);
+	quote = neutralise || (len && (src[0] == ' ' || src[len - 1] == ' '));
+	for (i = 0; i < len && !quote; i++)
+		quote = src[i] == '"' || src[i] == ',' || src[i] == '\r' || src[i] == '\n';
+
+	if (quote) {
+		/* keep one byte back so the cell is closed even when truncated */
+		if (n < 3)
+			return finish(&o);
+		o.lim = n - 1;
+		put(&o, "\"", 1);
+	}
+	if (neutralise)
+		put(&o, "'", 1);
+
+	i = 0;
+	while (i < len && !o.full) {
+		unsigned char c = src[i];
+
+		if (c == '"') {
+			put(&o, "\"\"", 2);
+		} else if (c == '\\') {
+			put(&o, "\\\\", 2);
+		} else if (c == '\t' || c == '\r' || c == '\n') {
+			put(&o, &src[i], 1);
+		} else if (c < 0x20 || c == 0x7f) {
+			put_hex(&o, "\\x", c);
+		} else if (c < 0x80) {
+			put(&o, &src[i], 1);
+		} else if ((u = utf8_len((const unsigned char *)&src[i], len - i))) {
+			put(&o, &src[i], u);
+			i += u;
+			continue;
+		} else {
+			put_hex(&o, "\\x", c);
+		}
+		i++;
+	}
+	if (quote)
+		o.dst[o.len++] = '"';
+	return finish(&o);
+}

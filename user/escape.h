@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Escapers for strings the kernel hands us (comm): any process can set its
+ * comm to any 15 bytes, so they are hostile input to a terminal, a JSON
+ * parser or a spreadsheet.
+ *
+ * All three write into dst (n bytes), always NUL-terminate when n > 0 and
+ * return the length written (excluding the NUL). Input stops at the first
+ * NUL or after srclen bytes, whichever comes first, because comm is a fixed
+ * array that need not be NUL-terminated. On truncation an escape sequence or
+ * UTF-8 character is written whole or not at all, and a quoted CSV cell is
+ * still closed. Hex digits are lowercase.
+ *
+ * esc_term: printable ASCII 0x20-0x7e as is, '\' as "\\", every other byte
+ *   (controls, ESC, DEL, >= 0x80) as "\xhh". Output is pure ASCII.
+ * esc_json: RFC 8259 string content, without the surrounding quotes:
+ *   '"' and '\' backslashed, \b \f \n \r \t short forms, other bytes < 0x20
+ *   and 0x7f as "\u00hh". Well-formed UTF-8 is kept; each byte of an
+ *   ill-formed sequence becomes "\u00hh" (read as Latin-1), so the output is
+ *   always valid UTF-8.
+ * esc_csv: one RFC 4180 cell. A cell starting with = + - @ TAB or CR gets a
+ *   "'" prefix so spreadsheets do not run it as a formula. '\' becomes "\\";
+ *   bytes < 0x20 other than TAB/CR/LF, 0x7f and bytes of ill-formed UTF-8
+ *   become "\xhh" text, keeping the file valid UTF-8. The cell is wrapped in
+ *   double quotes, with '"' doubled, when it contains '"' ',' CR or LF,
+ *   starts or ends with a space, or was neutralised. A CSV reader returns the
+ *   escaped text, not the raw bytes.
+ */
+#ifndef PT_ESCAPE_H
+#define PT_ESCAPE_H
+
+#include <stddef.h>
+
+/* A dst of this size never truncates srclen input bytes, for any escaper. */
+#define ESC_BUF_SIZE(srclen)	((srclen) * 6 + 4)
+
+size_t esc_term(char *dst, size_t n, const char *src, size_t srclen);
+size_t esc_json(char *dst, size_t n, const char *src, size_t srclen);
+size_t esc_csv(char *dst, size_t n, const char *src, size_t srclen);
+
+#endif /* PT_ESCAPE_H */

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Option and number parsing: every value lands where the loader reads it,
+ * every bad value is refused with a one-line reason. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include "options.h"
+
+#define ARGV(...) ((char *[]){ "porttrace", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "porttrace", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(o, ...) pt_parse_options(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (o))
+
+static void test_defaults(void **state)
+{
+	struct pt_options o;
+	char *argv[] = { "porttrace", NULL };
+	(void)state;
+
+	assert_int_equal(pt_parse_options(1, argv, &o), PT_OPTS_OK);
+	assert_int_equal(o.output, PT_OUT_AUTO);
+	assert_int_equal(o.kinds, PT_KIND_BIT(PT_EV_CONNECT) | PT_KIND_BIT(PT_EV_ACCEPT));
+	assert_int_equal(o.family, 0);
+	assert_int_equal(o.npids, 0);
+	assert_int_equal(o.nports, 0);
+	assert_int_equal(o.eph.mode, PT_EPH_AUTO);
+	assert_int_equal(o.duration, 0);
+	assert_int_equal(o.count, 0);
+	assert_int_equal(o.ring_kib, 4096);
+}
+
+static void test_values(void **state)
+{
+	struct pt_options o;
+	(void)state;
+
+	assert_int_equal(PARSE(&o, "-o", "csv", "-d", "5", "-n", "10", "-p", "1,22,333",
+			       "--port=80,443", "-k", "accept", "-6", "--ephemeral=20000-20999",
+			       "--attach=tracepoint", "--ring-size=256", "-v"), PT_OPTS_OK);
+	assert_int_equal(o.output, PT_OUT_CSV);
+	assert_int_equal(o.duration, 5);
+	assert_int_equal(o.count, 10);
+	assert_int_equal(o.npids, 3);
+	assert_int_equal(o.pids[0], 1);
+	assert_int_equal(o.pids[2], 333);
+	assert_int_equal(o.nports, 2);
+	assert_int_equal(o.ports[0], 80);
+	assert_int_equal(o.ports[1], 443);
+	assert_int_equal(o.kinds, PT_KIND_BIT(PT_EV_ACCEPT));
+	assert_int_equal(o.family, PT_FAMILY_IPV6);
+	assert_int_equal(o.eph.mode, PT_EPH_RANGE);
+	assert_int_equal(o.eph.lo, 20000);
+	assert_int_equal(o.eph.hi, 20999);
+	assert_int_equal(o.attach, PT_ATTACH_TRACEPOINT);
+	assert_int_equal(o.ring_kib, 256);
+	assert_true(o.verbose);
+
+	assert_int_equal(PARSE(&o, "--ephemeral=iana", "-4", "-k", "connect,accept"), PT_OPTS_OK);
+	assert_int_equal(o.eph.mode, PT_EPH_IANA);
+	assert_int_equal(o.eph.lo, 49152);
+	assert_int_equal(o.eph.hi, 65535);
+	assert_int_equal(o.family, PT_FAMILY_IPV4);
+	assert_int_equal(o.kinds, PT_KIND_BIT(PT_EV_CONNECT) | PT_KIND_BIT(PT_EV_ACCEPT));
+
+	/* -p twice accumulates */
+	assert_int_equal(PARSE(&o, "-p", "7", "-p", "8"), PT_OPTS_OK);
+	assert_int_equal(o.npids, 2);
+	assert_int_equal(o.pids[1], 8);
+}
+
+struct bad_case {
+	char *opt, *val;
+	const char *err;
+};
+
+static void test_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "--port", "70000", "invalid --port '70000': must be 1-65535" },
+		{ "--port", "0", "invalid --port '0': must be 1-65535" },
+		{ "--port", "80,x", "invalid --port 'x': must be 1-65535" },
+		{ "--port", ",", "empty --port list" },
+		{ "--pid", "-3", "invalid --pid '-3': must be 1-4194304" },
+		{ "--pid", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "too many values for --pid: at most 16" },
+		{ "-o", "xml", "invalid --output 'xml': must be table, json or csv" },
+		{ "-d", "0", "invalid --duration '0': must be 1-31536000 seconds" },
+		{ "-d", "1.5", "invalid --duration '1.5': must be 1-31536000 seconds" },
+		{ "-n", "", "invalid --count '': must be a positive number" },
+		{ "-k", "close", "invalid --kind 'close': must be connect or accept" },
+		{ "--ephemeral", "5-3", "invalid --ephemeral '5-3': must be auto, iana or LO-HI with 1 <= LO <= HI <= 65535" },
+		{ "--ephemeral", "1000", "invalid --ephemeral '1000': must be auto, iana or LO-HI with 1 <= LO <= HI <= 65535" },
+		{ "--ephemeral", "0-10", "invalid --ephemeral '0-10': must be auto, iana or LO-HI with 1 <= LO <= HI <= 65535" },
+		{ "--ring-size", "100", "invalid --ring-size '100': must be a power of two, 64-1048576 KiB" },
+		{ "--attach", "kprobe", "invalid --attach 'kprobe': must be auto, tp_btf or tracepoint" },
+	};
+	struct pt_options o;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { "porttrace", cases[i].opt, cases[i].val, NULL };
+
+		assert_int_equal(pt_parse_options(3, argv, &o), -EINVAL);
+		assert_string_equal(o.err, cases[i].err);
+		assert_null(strchr(o.err, '\n'));
+	}
+	assert_int_equal(PARSE(&o, "-4", "-6"), -EINVAL);
+	assert_string_equal(o.err, "-4 and -6 exclude each other");
+	assert_int_equal(PARSE(&o, "--bogus"), -EINVAL);
+	assert_string_equal(o.err, "unknown option '--bogus'; see porttrace --help");
+	assert_int_equal(PARSE(&o, "-p"), -EINVAL);
+	assert_string_equal(o.err, "option '-p' needs a value");
+	assert_int_equal(PARSE(&o, "extra"), -EINVAL);
+	assert_string_equal(o.err, "unexpected argument 'extra'; see porttrace --help");
+}
+
+static void test_numbers(void **state)
+{
+	unsigned long v = 0;
+	uint16_t lo, hi;
+	(void)state;
+
+	assert_int_equal(pt_parse_ulong("65535", 1, 65535, &v), 0);
+	assert_int_equal(v, 65535);
+	assert_int_equal(pt_parse_ulong("65536", 1, 65535, &v), -EINVAL);
+	assert_int_equal(pt_parse_ulong(" 5", 1, 65535, &v), -EINVAL);
+	assert_int_equal(pt_parse_ulong("5 ", 1, 65535, &v), -EINVAL);
+	assert_int_equal(pt_parse_ulong("+5", 1, 65535, &v), -EINVAL);
+	assert_int_equal(pt_parse_ulong("99999999999999999999999", 1, ~0UL, &v), -EINVAL);
+	assert_int_equal(pt_parse_range("1-65535", &lo, &hi), 0);
+	assert_int_equal(lo, 1);
+	assert_int_equal(hi, 65535);
+	assert_int_equal(pt_parse_range("7-7", &lo, &hi), 0);
+	assert_int_equal(pt_parse_range("-7", &lo, &hi), -EINVAL);
+	assert_int_equal(pt_parse_range("7-", &lo, &hi), -EINVAL);
+	assert_int_equal(pt_parse_range("1-2-3", &lo, &hi), -EINVAL);
+	assert_int_equal(pt_parse_range("20000-70000", &lo, &hi), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_numbers),
+	};
+
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}

@@ -18,6 +18,15 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* a local client socket by flow tuple, for the accepting side's evidence */
+struct tuple_key {
+	__u32 netns;
+	__u16 client_port;
+	__u16 server_port;
+	__u8 client_addr[16];
+	__u8 server_addr[16];
+};
+
 /* process context seen in connect(), keyed by socket */
 struct conn_info {
 	__u64 cgroup_id;
@@ -28,15 +37,9 @@ struct conn_info {
 	__u8 established;
 	__u16 __pad;
 	char comm[PT_COMM_LEN];
-};
-
-/* a local client socket by flow tuple, for the accepting side's evidence */
-struct tuple_key {
-	__u32 netns;
-	__u16 client_port;
-	__u16 server_port;
-	__u8 client_addr[16];
-	__u8 server_addr[16];
+	/* kept from ESTABLISHED: at CLOSE a kernel-chosen port is already
+	 * released (inet_put_port() runs before the state store) */
+	struct tuple_key tuple;
 };
 
 struct peer_info {
@@ -229,32 +232,15 @@ static __always_inline void on_connect_start(const struct sock *sk)
 	bpf_map_update_elem(&conns, &key, &ci, BPF_ANY);
 }
 
-static __always_inline void on_connect_done(const struct sock *sk, __u16 family)
+static __always_inline void emit_connect(const struct sock *sk, struct conn_info *ci)
 {
-	__u64 key = (__u64)sk;
-	struct conn_info *ci;
-	struct tuple_key tk = {};
-	struct peer_info pi = {};
+	struct tuple_key *tk = &ci->tuple;
 	struct listener_key lk = {};
 	struct listener_info *li;
 	struct pt_event *e;
-	__u8 fam;
+	__u8 fam = flow_family(tk->client_addr);
 
-	ci = bpf_map_lookup_elem(&conns, &key);
-	if (!ci)	/* connect() ran before we attached */
-		return;
-	ci->established = 1;
-
-	tk.netns = sk_netns(sk);
-	tk.client_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	tk.server_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	sk_addrs(sk, family, tk.client_addr, tk.server_addr);
-	pi.pid = ci->pid;
-	pi.origin = ci->origin;
-	bpf_map_update_elem(&peers, &tk, &pi, BPF_ANY);
-
-	fam = flow_family(tk.client_addr);
-	if (!record_wanted(PT_EV_CONNECT, fam, ci->pid, tk.client_port, tk.server_port)) {
+	if (!record_wanted(PT_EV_CONNECT, fam, ci->pid, tk->client_port, tk->server_port)) {
 		count(PT_CNT_FILTERED);
 		return;
 	}
@@ -271,10 +257,9 @@ static __always_inline void on_connect_done(const struct sock *sk, __u16 family)
 	e->server_origin = PT_ORIGIN_UNKNOWN;
 	e->server_src = PT_SRC_NONE;
 	/* the server is on this host: its listener tells how its port was chosen */
-	if (addr_is_loopback(tk.server_addr) ||
-	    addr_eq(tk.server_addr, tk.client_addr)) {
-		lk.netns = tk.netns;
-		lk.port = tk.server_port;
+	if (addr_is_loopback(tk->server_addr) || addr_eq(tk->server_addr, tk->client_addr)) {
+		lk.netns = tk->netns;
+		lk.port = tk->server_port;
 		li = bpf_map_lookup_elem(&listeners, &lk);
 		if (li) {
 			e->server_origin = li->origin;
@@ -284,34 +269,58 @@ static __always_inline void on_connect_done(const struct sock *sk, __u16 family)
 	e->pid = ci->pid;
 	e->tid = ci->tid;
 	e->uid = ci->uid;
-	e->netns = tk.netns;
-	e->client_port = tk.client_port;
-	e->server_port = tk.server_port;
+	e->netns = tk->netns;
+	e->client_port = tk->client_port;
+	e->server_port = tk->server_port;
 	sk_ephemeral_range(sk, &e->eph_lo, &e->eph_hi);
 	e->ts_ns = bpf_ktime_get_ns();
 	e->cgroup_id = ci->cgroup_id;
-	__builtin_memcpy(e->client_addr, tk.client_addr, 16);
-	__builtin_memcpy(e->server_addr, tk.server_addr, 16);
+	__builtin_memcpy(e->client_addr, tk->client_addr, 16);
+	__builtin_memcpy(e->server_addr, tk->server_addr, 16);
 	__builtin_memcpy(e->comm, ci->comm, PT_COMM_LEN);
 	submit_event(e);
 }
 
-static __always_inline void on_close(const struct sock *sk, __u16 family)
+/*
+ * The handshake completed: remember the tuple for the accepting side and emit.
+ * Also reached from the transition after ESTABLISHED when the kernel skipped
+ * our program for SYN_SENT->ESTABLISHED (recursion from a softirq): a late
+ * record beats a lost one.
+ */
+static __always_inline void on_connect_done(const struct sock *sk, __u16 family)
 {
 	__u64 key = (__u64)sk;
 	struct conn_info *ci;
-	struct tuple_key tk = {};
+	struct tuple_key *tk;
+	struct peer_info pi = {};
+
+	ci = bpf_map_lookup_elem(&conns, &key);
+	if (!ci || ci->established)	/* connect() ran before we attached */
+		return;
+	tk = &ci->tuple;
+	tk->netns = sk_netns(sk);
+	tk->client_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	tk->server_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (!tk->client_port)	/* already released: nothing true to report */
+		return;
+	sk_addrs(sk, family, tk->client_addr, tk->server_addr);
+	ci->established = 1;
+	pi.pid = ci->pid;
+	pi.origin = ci->origin;
+	bpf_map_update_elem(&peers, tk, &pi, BPF_ANY);
+	emit_connect(sk, ci);
+}
+
+static __always_inline void on_close(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct conn_info *ci;
 
 	ci = bpf_map_lookup_elem(&conns, &key);
 	if (!ci)
 		return;
-	if (ci->established) {
-		tk.netns = sk_netns(sk);
-		tk.client_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-		tk.server_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-		sk_addrs(sk, family, tk.client_addr, tk.server_addr);
-		bpf_map_delete_elem(&peers, &tk);
-	}
+	if (ci->established)
+		bpf_map_delete_elem(&peers, &ci->tuple);
 	bpf_map_delete_elem(&conns, &key);
 }
 
@@ -340,35 +349,44 @@ static __always_inline void on_listen(const struct sock *sk, bool start)
 		bpf_map_delete_elem(&listeners, &lk);
 }
 
+static __always_inline bool sk_is_inet_tcp(const struct sock *sk, __u16 *family)
+{
+	if (sk_protocol(sk) != IPPROTO_TCP)
+		return false;
+	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return *family == AF_INET || *family == AF_INET6;
+}
+
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 					    int newstate)
 {
 	__u16 family;
 
-	if (sk_protocol(sk) != IPPROTO_TCP)
+	/* most transitions matter to nobody: leave before touching the socket */
+	if (newstate != TCP_SYN_SENT && newstate != TCP_LISTEN &&
+	    newstate != TCP_CLOSE && oldstate != TCP_SYN_SENT &&
+	    oldstate != TCP_ESTABLISHED)
 		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
+	if (!sk_is_inet_tcp(sk, &family))
 		return 0;
 
-	switch (newstate) {
-	case TCP_SYN_SENT:
+	if (newstate == TCP_SYN_SENT) {
 		on_connect_start(sk);
-		break;
-	case TCP_ESTABLISHED:
-		if (oldstate == TCP_SYN_SENT)
-			on_connect_done(sk, family);
-		break;
-	case TCP_LISTEN:
-		on_listen(sk, true);
-		break;
-	case TCP_CLOSE:
-		if (oldstate == TCP_LISTEN)
-			on_listen(sk, false);
-		else
-			on_close(sk, family);
-		break;
+		return 0;
 	}
+	if (newstate == TCP_LISTEN) {
+		on_listen(sk, true);
+		return 0;
+	}
+	if (oldstate == TCP_LISTEN) {	/* LISTEN->CLOSE; children start in SYN_RECV */
+		if (newstate == TCP_CLOSE)
+			on_listen(sk, false);
+		return 0;
+	}
+	if (newstate == TCP_ESTABLISHED || oldstate == TCP_ESTABLISHED)
+		on_connect_done(sk, family);
+	if (newstate == TCP_CLOSE)
+		on_close(sk);
 	return 0;
 }
 
@@ -433,10 +451,7 @@ static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 	if (ret < 0)
 		return 0;
 	sk = fd_to_sock(task, ret);
-	if (!sk || sk_protocol(sk) != IPPROTO_TCP)
-		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
+	if (!sk || !sk_is_inet_tcp(sk, &family))
 		return 0;
 
 	tk.netns = sk_netns(sk);

@@ -142,8 +142,10 @@ static int finish(struct pt_tracer *t, struct run *r)
 	fprintf(stderr, "porttrace: %llu events, %llu lost", (unsigned long long)st.events,
 		(unsigned long long)st.lost);
 	if (st.lost)
-		fprintf(stderr, " (ring buffer full: %llu, kernel skipped programs: %llu; try --ring-size)",
-			(unsigned long long)st.lost_ringbuf, (unsigned long long)st.lost_recursion);
+		fprintf(stderr, " (ring buffer full: %llu%s, tracepoint runs the kernel skipped: %llu)",
+			(unsigned long long)st.lost_ringbuf,
+			st.lost_ringbuf ? ", try a larger --ring-size" : "",
+			(unsigned long long)st.lost_recursion);
 	fputc('\n', stderr);
 	return err;
 }

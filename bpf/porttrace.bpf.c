@@ -163,7 +163,8 @@ static __always_inline void sk_addrs(const struct sock *sk, __u16 family,
 		addr_v4(remote, BPF_CORE_READ(sk, __sk_common.skc_daddr));
 		return;
 	}
-	BPF_CORE_READ_INTO(remote, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	/* remote is a pointer here: BPF_CORE_READ_INTO would read sizeof(*remote) */
+	bpf_core_read(remote, 16, &sk->__sk_common.skc_v6_daddr);
 	/*
 	 * An IPv4 peer of a dual-stack socket: the child of an IPv6 listener
 	 * gets only the IPv4 fields set (tcp_v4_syn_recv_sock()), its IPv6
@@ -174,7 +175,7 @@ static __always_inline void sk_addrs(const struct sock *sk, __u16 family,
 		addr_v4(remote, BPF_CORE_READ(sk, __sk_common.skc_daddr));
 		return;
 	}
-	BPF_CORE_READ_INTO(local, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+	bpf_core_read(local, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 }
 
 /*

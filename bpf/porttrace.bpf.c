@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * porttrace kernel side: tracepoints only (no kprobes, no fentry).
+ * porttrace kernel side: tracepoints and iterators only (no kprobes, no fentry).
  *
- * A connect record is built from what connect() left in process context
- * (CLOSE->SYN_SENT) and emitted when the handshake completes, often in softirq.
- * An accept record is emitted at the exit of accept()/accept4(), the one place
- * where the accepting process is on the CPU. Intermediate states live in maps;
- * only records a user will see reach the ring buffer.
+ * A PID is only true in process context. Each record takes its process from
+ * the one place the kernel runs on behalf of that process: connect() for the
+ * client (CLOSE->SYN_SENT), the exit of accept()/accept4() or the io_uring
+ * accept completion for the server, listen() and bind() for listeners. Later
+ * softirq-time transitions join that by socket pointer. Intermediate states
+ * live in LRU maps; only records a user will see reach the ring buffer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -18,7 +19,18 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* a local client socket by flow tuple, for the accepting side's evidence */
+/* who a socket belongs to, read in process context */
+struct proc_info {
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u8 cg_ok;		/* inside --cgroup, when set */
+	__u8 __pad[3];
+	char comm[PT_COMM_LEN];
+};
+
+/* a flow by its ends, as its client socket sees them */
 struct tuple_key {
 	__u32 netns;
 	__u16 client_port;
@@ -27,19 +39,39 @@ struct tuple_key {
 	__u8 server_addr[16];
 };
 
-/* process context seen in connect(), keyed by socket */
+#define CONN_ESTABLISHED	0x01	/* connect record emitted */
+#define CONN_DONE		0x02	/* outcome reported, waiting for close */
+
+/* a client socket from connect() to close */
 struct conn_info {
-	__u64 cgroup_id;
-	__u32 pid;
-	__u32 tid;
-	__u32 uid;
+	struct proc_info proc;
+	__u64 start_ns;		/* connect() */
 	__u8 origin;
-	__u8 established;
-	__u16 __pad;
-	char comm[PT_COMM_LEN];
+	__u8 state;		/* CONN_* */
+	__u8 closed_first;	/* PT_F_CLOSED_FIRST_* */
+	__u8 proto;
+	__u16 port_seen;	/* local port read while still assigned */
+	__u8 server_origin;	/* as the connect record said, for the close record */
+	__u8 server_src;
 	/* kept from ESTABLISHED: at CLOSE a kernel-chosen port is already
 	 * released (inet_put_port() runs before the state store) */
 	struct tuple_key tuple;
+};
+
+/* a server-side (accepted) socket from its creation to close */
+struct child_info {
+	struct proc_info proc;	/* the acceptor, once accepted */
+	__u64 start_ns;		/* created by the handshake */
+	__u8 accepted;
+	__u8 closed_first;
+	__u8 peer_local;
+	__u8 attribution;
+	__u16 client_port;	/* kept: a child reset before accept() loses its ports */
+	__u16 server_port;
+	__u8 client_origin;	/* as the accept record said, for the close record */
+	__u8 client_src;
+	__u8 server_origin;
+	__u8 server_src;
 };
 
 struct peer_info {
@@ -51,13 +83,26 @@ struct peer_info {
 struct listener_key {
 	__u32 netns;
 	__u16 port;
-	__u16 __pad;
+	__u8 proto;
+	__u8 __pad;
 };
 
 struct listener_info {
-	__u32 refs;	/* SO_REUSEPORT groups share a port */
+	struct proc_info proc;	/* who called listen()/bind(), or the owner found at start */
+	__u32 refs;		/* SO_REUSEPORT groups share a port */
 	__u8 origin;
 	__u8 __pad[3];
+};
+
+/* a connect() in flight, by thread */
+struct connect_call {
+	__u64 start_ns;
+	__u64 sk;		/* set at CLOSE->SYN_SENT inside this call */
+	__s32 fd;
+	__u8 reported;		/* the state machine already reported the outcome */
+	__u8 has_addr;
+	__u16 dport;		/* host order */
+	__u8 daddr[16];
 };
 
 struct {
@@ -82,6 +127,13 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
+	__type(key, __u64);		/* struct sock * */
+	__type(value, struct child_info);
+} children SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
 	__type(key, struct tuple_key);
 	__type(value, struct peer_info);
 } peers SEC(".maps");
@@ -100,13 +152,34 @@ struct {
 	__type(value, __s32);		/* listening fd */
 } accepts SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);		/* pid_tgid inside connect() */
+	__type(value, struct connect_call);
+} connects SEC(".maps");
+
+/* --cgroup: slot 0 holds the cgroup, set by the loader */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
 /* filters, set by the loader before load */
-const volatile __u32 targ_kinds = PT_KIND_BIT(PT_EV_CONNECT) | PT_KIND_BIT(PT_EV_ACCEPT);
+const volatile __u32 targ_kinds = ~0u;
+const volatile __u32 targ_protos = PT_KIND_BIT(PT_PROTO_TCP & 31) | PT_KIND_BIT(PT_PROTO_UDP & 31);
 const volatile __u8 targ_family = 0;	/* 0, PT_FAMILY_IPV4 or PT_FAMILY_IPV6 */
+const volatile __u8 targ_cgroup = 0;	/* cgroup_filter is set */
+const volatile __u32 targ_netns = 0;
 const volatile __u32 targ_npids = 0;
 const volatile __u32 targ_pids[PT_MAX_PIDS] = {};
+const volatile __u32 targ_nuids = 0;
+const volatile __u32 targ_uids[PT_MAX_UIDS] = {};
 const volatile __u32 targ_nports = 0;
 const volatile __u16 targ_ports[PT_MAX_PORTS] = {};
+const volatile char targ_comm[PT_COMM_LEN] = {};
 /* force a consumer wakeup once this much data waits in the ring */
 const volatile __u64 wakeup_bytes = 2 << 20;
 
@@ -118,14 +191,12 @@ static __always_inline void count(__u32 idx)
 		*v += 1;
 }
 
-static __always_inline bool pid_wanted(__u32 pid)
+static __always_inline bool list_has(const volatile __u32 *list, __u32 n, __u32 max, __u32 v)
 {
-	if (!targ_npids)
-		return true;
 	for (int i = 0; i < PT_MAX_PIDS; i++) {
-		if (i >= targ_npids)
+		if (i >= n || i >= max)
 			break;
-		if (targ_pids[i] == pid)
+		if (list[i] == v)
 			return true;
 	}
 	return false;
@@ -142,6 +213,57 @@ static __always_inline bool port_wanted(__u16 a, __u16 b)
 			return true;
 	}
 	return false;
+}
+
+static __always_inline bool comm_wanted(const char *comm)
+{
+	if (!targ_comm[0])
+		return true;
+	for (int i = 0; i < PT_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* in process context: the task's identity, and whether it is in --cgroup */
+static __always_inline void proc_read(struct proc_info *p)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	p->pid = id >> 32;
+	p->tid = (__u32)id;
+	p->uid = (__u32)bpf_get_current_uid_gid();
+	p->cgroup_id = bpf_get_current_cgroup_id();
+	p->cg_ok = !targ_cgroup || bpf_current_task_under_cgroup(&cgroup_filter, 0) == 1;
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+}
+
+/* Kernel-side filters, all of them, for one record. p is NULL when no
+ * process took part (a connection reset before anyone accepted it). */
+static __always_inline bool record_wanted(__u8 kind, __u8 proto, __u8 family,
+					  const struct proc_info *p, __u32 netns,
+					  __u16 cport, __u16 sport)
+{
+	if (!(targ_kinds & PT_KIND_BIT(kind)))
+		return false;
+	if (!(targ_protos & PT_KIND_BIT(proto & 31)))
+		return false;
+	if (targ_family && targ_family != family)
+		return false;
+	if (targ_netns && targ_netns != netns)
+		return false;
+	if (!port_wanted(cport, sport))
+		return false;
+	if (!p)
+		return !targ_npids && !targ_nuids && !targ_comm[0] && !targ_cgroup;
+	if (targ_npids && !list_has(targ_pids, targ_npids, PT_MAX_PIDS, p->pid))
+		return false;
+	if (targ_nuids && !list_has(targ_uids, targ_nuids, PT_MAX_UIDS, p->uid))
+		return false;
+	return p->cg_ok && comm_wanted(p->comm);
 }
 
 static __always_inline __u8 port_origin(const struct sock *sk)
@@ -178,17 +300,55 @@ static __always_inline void sk_addrs(const struct sock *sk, __u16 family,
 	bpf_core_read(local, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 }
 
+/* a listener's or unconnected socket's own address: it has no peer to go by */
+static __always_inline void sk_local_addr(const struct sock *sk, __u16 family, __u8 local[16])
+{
+	if (family == AF_INET)
+		addr_v4(local, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+	else
+		bpf_core_read(local, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+}
+
+static __always_inline bool sk_is_inet(const struct sock *sk, __u16 proto, __u16 *family)
+{
+	if (sk_protocol(sk) != proto)
+		return false;
+	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return *family == AF_INET || *family == AF_INET6;
+}
+
+static __always_inline __u8 flow_family(const __u8 addr[16])
+{
+	return addr_is_v4mapped(addr) ? PT_FAMILY_IPV4 : PT_FAMILY_IPV6;
+}
+
+/* the other end is on this host: loopback, or our own address */
+static __always_inline bool peer_is_local(const __u8 local[16], const __u8 remote[16])
+{
+	return addr_is_loopback(remote) || addr_eq(local, remote);
+}
+
+static __always_inline struct listener_info *listener_lookup(__u32 netns, __u16 port, __u8 proto)
+{
+	struct listener_key lk = { .netns = netns, .port = port, .proto = proto };
+
+	return bpf_map_lookup_elem(&listeners, &lk);
+}
+
 /*
- * Reserve, fill the common part and submit without a wakeup: the consumer
- * polls on a timer, and a wakeup per record is what costs a busy server.
- * Returns NULL (and counts the loss) when the ring is full.
+ * Reserve; a NULL return has been counted as lost. Records are submitted
+ * without a wakeup: the consumer polls on a timer, and a wakeup per record is
+ * what costs a busy server.
  */
 static __always_inline struct pt_event *reserve_event(void)
 {
 	struct pt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
-	if (!e)
+	if (!e) {
 		count(PT_CNT_LOST_RINGBUF);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
 	return e;
 }
 
@@ -196,26 +356,50 @@ static __always_inline void submit_event(struct pt_event *e)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
+	e->ts_ns = bpf_ktime_get_ns();
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
 	count(PT_CNT_EMITTED);
 }
 
-static __always_inline __u8 flow_family(const __u8 client[16])
+static __always_inline void fill_proc(struct pt_event *e, const struct proc_info *p, __u8 attribution)
 {
-	return addr_is_v4mapped(client) ? PT_FAMILY_IPV4 : PT_FAMILY_IPV6;
+	e->attribution = attribution;
+	e->pid = p->pid;
+	e->tid = p->tid;
+	e->uid = p->uid;
+	e->cgroup_id = p->cgroup_id;
+	__builtin_memcpy(e->comm, p->comm, PT_COMM_LEN);
 }
 
-static __always_inline bool record_wanted(__u8 kind, __u8 family, __u32 pid,
-					  __u16 cport, __u16 sport)
+/* the range in force for sk, and which of the flow's ports are reserved */
+static __always_inline void fill_range(struct pt_event *e, const struct sock *sk)
 {
-	if (!(targ_kinds & PT_KIND_BIT(kind)))
-		return false;
-	if (targ_family && targ_family != family)
-		return false;
-	return pid_wanted(pid) && port_wanted(cport, sport);
+	sk_ephemeral_range(sk, &e->eph_lo, &e->eph_hi);
+	if (sk_port_reserved(sk, e->client_port))
+		e->flags |= PT_F_CLIENT_RESERVED;
+	if (sk_port_reserved(sk, e->server_port))
+		e->flags |= PT_F_SERVER_RESERVED;
 }
+
+/* the server port's origin from its listener, when the server is on this host */
+static __always_inline void fill_server_listener(struct pt_event *e, const struct tuple_key *tk,
+						 __u8 proto)
+{
+	struct listener_info *li;
+
+	if (!peer_is_local(tk->client_addr, tk->server_addr))
+		return;
+	e->flags |= PT_F_PEER_LOCAL;
+	li = listener_lookup(tk->netns, tk->server_port, proto);
+	if (li) {
+		e->server_origin = li->origin;
+		e->server_src = PT_SRC_LISTENER;
+	}
+}
+
+/* ---- connect ---------------------------------------------------------- */
 
 /* CLOSE -> SYN_SENT runs inside connect(): the only trustworthy pid. */
 static __always_inline void on_connect_start(const struct sock *sk)
@@ -223,63 +407,66 @@ static __always_inline void on_connect_start(const struct sock *sk)
 	struct conn_info ci = {};
 	__u64 key = (__u64)sk;
 	__u64 id = bpf_get_current_pid_tgid();
+	struct connect_call *call;
 
-	ci.pid = id >> 32;
-	ci.tid = (__u32)id;
-	ci.uid = (__u32)bpf_get_current_uid_gid();
-	ci.cgroup_id = bpf_get_current_cgroup_id();
+	proc_read(&ci.proc);
 	ci.origin = port_origin(sk);
-	bpf_get_current_comm(ci.comm, sizeof(ci.comm));
+	ci.proto = PT_PROTO_TCP;
+	call = bpf_map_lookup_elem(&connects, &id);
+	if (call) {
+		call->sk = key;
+		ci.start_ns = call->start_ns;
+	} else {
+		ci.start_ns = bpf_ktime_get_ns();
+	}
 	bpf_map_update_elem(&conns, &key, &ci, BPF_ANY);
 }
 
-static __always_inline void emit_connect(const struct sock *sk, struct conn_info *ci)
+/* Emit a TCP connect record: success, or failure with result = errno. */
+static __always_inline void emit_connect(const struct sock *sk, struct conn_info *ci,
+					 __u16 result, __u8 flags)
 {
 	struct tuple_key *tk = &ci->tuple;
-	struct listener_key lk = {};
-	struct listener_info *li;
 	struct pt_event *e;
-	__u8 fam = flow_family(tk->client_addr);
+	__u8 fam = flow_family(tk->server_addr);
 
-	if (!record_wanted(PT_EV_CONNECT, fam, ci->pid, tk->client_port, tk->server_port)) {
+	if (!record_wanted(PT_EV_CONNECT, PT_PROTO_TCP, fam, &ci->proc, tk->netns,
+			   tk->client_port, tk->server_port)) {
 		count(PT_CNT_FILTERED);
 		return;
 	}
-
 	e = reserve_event();
 	if (!e)
 		return;
 	e->kind = PT_EV_CONNECT;
 	e->family = fam;
 	e->proto = PT_PROTO_TCP;
-	e->attribution = PT_ATTR_SYSCALL;
+	e->side = PT_SIDE_CLIENT;
+	e->result = result;
+	e->flags = flags;
+	fill_proc(e, &ci->proc, PT_ATTR_SYSCALL);
 	e->client_origin = ci->origin;
 	e->client_src = PT_SRC_SOCKET;
-	e->server_origin = PT_ORIGIN_UNKNOWN;
-	e->server_src = PT_SRC_NONE;
-	/* the server is on this host: its listener tells how its port was chosen */
-	if (addr_is_loopback(tk->server_addr) || addr_eq(tk->server_addr, tk->client_addr)) {
-		lk.netns = tk->netns;
-		lk.port = tk->server_port;
-		li = bpf_map_lookup_elem(&listeners, &lk);
-		if (li) {
-			e->server_origin = li->origin;
-			e->server_src = PT_SRC_LISTENER;
-		}
-	}
-	e->pid = ci->pid;
-	e->tid = ci->tid;
-	e->uid = ci->uid;
+	fill_server_listener(e, tk, PT_PROTO_TCP);
+	ci->server_origin = e->server_origin;
+	ci->server_src = e->server_src;
 	e->netns = tk->netns;
 	e->client_port = tk->client_port;
 	e->server_port = tk->server_port;
-	sk_ephemeral_range(sk, &e->eph_lo, &e->eph_hi);
-	e->ts_ns = bpf_ktime_get_ns();
-	e->cgroup_id = ci->cgroup_id;
 	__builtin_memcpy(e->client_addr, tk->client_addr, 16);
 	__builtin_memcpy(e->server_addr, tk->server_addr, 16);
-	__builtin_memcpy(e->comm, ci->comm, PT_COMM_LEN);
+	fill_range(e, sk);
+	e->latency_ns = bpf_ktime_get_ns() - ci->start_ns;
+	e->sock_id = (__u64)sk;
 	submit_event(e);
+}
+
+static __always_inline void read_tuple(const struct sock *sk, __u16 family, struct tuple_key *tk)
+{
+	tk->netns = sk_netns(sk);
+	tk->client_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	tk->server_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	sk_addrs(sk, family, tk->client_addr, tk->server_addr);
 }
 
 /*
@@ -288,128 +475,94 @@ static __always_inline void emit_connect(const struct sock *sk, struct conn_info
  * our program for SYN_SENT->ESTABLISHED (recursion from a softirq): a late
  * record beats a lost one.
  */
-static __always_inline void on_connect_done(const struct sock *sk, __u16 family)
+static __always_inline void on_connect_done(const struct sock *sk, __u16 family, bool late)
 {
 	__u64 key = (__u64)sk;
 	struct conn_info *ci;
-	struct tuple_key *tk;
 	struct peer_info pi = {};
 
 	ci = bpf_map_lookup_elem(&conns, &key);
-	if (!ci || ci->established)	/* connect() ran before we attached */
+	if (!ci || (ci->state & (CONN_ESTABLISHED | CONN_DONE)))
 		return;
-	tk = &ci->tuple;
-	tk->netns = sk_netns(sk);
-	tk->client_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	tk->server_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (!tk->client_port)	/* already released: nothing true to report */
+	read_tuple(sk, family, &ci->tuple);
+	if (!ci->tuple.client_port)	/* already released: nothing true to report */
 		return;
-	sk_addrs(sk, family, tk->client_addr, tk->server_addr);
-	ci->established = 1;
-	pi.pid = ci->pid;
+	ci->state |= CONN_ESTABLISHED | CONN_DONE;
+	pi.pid = ci->proc.pid;
 	pi.origin = ci->origin;
-	bpf_map_update_elem(&peers, tk, &pi, BPF_ANY);
-	emit_connect(sk, ci);
+	bpf_map_update_elem(&peers, &ci->tuple, &pi, BPF_ANY);
+	emit_connect(sk, ci, 0, late ? PT_F_LATE : 0);
 }
 
-static __always_inline void on_close(const struct sock *sk)
+/* A port the kernel is about to take back, seen while still assigned. */
+static __always_inline void remember_port(const struct sock *sk)
 {
 	__u64 key = (__u64)sk;
+	struct conn_info *ci = bpf_map_lookup_elem(&conns, &key);
+
+	if (ci && !ci->port_seen)
+		ci->port_seen = BPF_CORE_READ(sk, __sk_common.skc_num);
+}
+
+/*
+ * SYN_SENT -> CLOSE: the connect failed. sk_err says why when the network
+ * answered; when it is 0 and this thread is still inside connect() on this
+ * socket, the syscall's return value says why (EADDRNOTAVAIL: no ephemeral
+ * port), so sys_exit_connect reports it; otherwise the application closed the
+ * socket before the handshake finished.
+ */
+static __always_inline void on_connect_failed(const struct sock *sk, __u16 family)
+{
+	__u64 key = (__u64)sk, id = bpf_get_current_pid_tgid();
+	struct connect_call *call = bpf_map_lookup_elem(&connects, &id);
 	struct conn_info *ci;
+	__u16 err;
 
 	ci = bpf_map_lookup_elem(&conns, &key);
-	if (!ci)
+	if (!ci || (ci->state & CONN_DONE))
 		return;
-	if (ci->established)
-		bpf_map_delete_elem(&peers, &ci->tuple);
-	bpf_map_delete_elem(&conns, &key);
+	err = BPF_CORE_READ(sk, sk_err);
+	if (!err && call && call->sk == key)
+		return;	/* sys_exit_connect has the errno */
+	read_tuple(sk, family, &ci->tuple);
+	if (!ci->tuple.client_port)
+		ci->tuple.client_port = ci->port_seen;
+	ci->state |= CONN_DONE;
+	if (call && call->sk == key)
+		call->reported = 1;
+	emit_connect(sk, ci, err ? err : PT_RESULT_ABORTED, 0);
 }
 
-static __always_inline void on_listen(const struct sock *sk, bool start)
+static __always_inline int connect_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	struct listener_key lk = {};
-	struct listener_info li = {}, *cur;
-
-	lk.netns = sk_netns(sk);
-	lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	cur = bpf_map_lookup_elem(&listeners, &lk);
-	if (start) {
-		if (cur) {
-			__sync_fetch_and_add(&cur->refs, 1);
-			cur->origin = port_origin(sk);
-			return;
-		}
-		li.refs = 1;
-		li.origin = port_origin(sk);
-		bpf_map_update_elem(&listeners, &lk, &li, BPF_ANY);
-		return;
-	}
-	if (cur && cur->refs > 1)
-		__sync_fetch_and_add(&cur->refs, -1);
-	else if (cur)
-		bpf_map_delete_elem(&listeners, &lk);
-}
-
-static __always_inline bool sk_is_inet_tcp(const struct sock *sk, __u16 *family)
-{
-	if (sk_protocol(sk) != IPPROTO_TCP)
-		return false;
-	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	return *family == AF_INET || *family == AF_INET6;
-}
-
-static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
-					    int newstate)
-{
-	__u16 family;
-
-	/* most transitions matter to nobody: leave before touching the socket */
-	if (newstate != TCP_SYN_SENT && newstate != TCP_LISTEN &&
-	    newstate != TCP_CLOSE && oldstate != TCP_SYN_SENT &&
-	    oldstate != TCP_ESTABLISHED)
-		return 0;
-	if (!sk_is_inet_tcp(sk, &family))
-		return 0;
-
-	if (newstate == TCP_SYN_SENT) {
-		on_connect_start(sk);
-		return 0;
-	}
-	if (newstate == TCP_LISTEN) {
-		on_listen(sk, true);
-		return 0;
-	}
-	if (oldstate == TCP_LISTEN) {	/* LISTEN->CLOSE; children start in SYN_RECV */
-		if (newstate == TCP_CLOSE)
-			on_listen(sk, false);
-		return 0;
-	}
-	if (newstate == TCP_ESTABLISHED || oldstate == TCP_ESTABLISHED)
-		on_connect_done(sk, family);
-	if (newstate == TCP_CLOSE)
-		on_close(sk);
-	return 0;
-}
-
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(btf_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate)
-{
-	return handle_set_state(sk, oldstate, newstate);
-}
-
-/* fallback where tp_btf cannot attach; needs tracefs for the id */
-SEC("tracepoint/sock/inet_sock_set_state")
-int tp_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
-{
-	return handle_set_state(ctx->skaddr, ctx->oldstate, ctx->newstate);
-}
-
-static __always_inline int accept_enter(struct trace_event_raw_sys_enter *ctx)
-{
+	struct connect_call call = {};
 	__u64 id = bpf_get_current_pid_tgid();
-	__s32 fd = (__s32)ctx->args[0];
+	const void *uaddr = (const void *)ctx->args[1];
+	__u16 sa_family = 0;
 
-	bpf_map_update_elem(&accepts, &id, &fd, BPF_ANY);
+	call.fd = (__s32)ctx->args[0];
+	call.start_ns = bpf_ktime_get_ns();
+	/* the destination, for failures that happen before the socket has one */
+	if (!bpf_probe_read_user(&sa_family, sizeof(sa_family), uaddr)) {
+		if (sa_family == AF_INET) {
+			struct sockaddr_in sin = {};
+
+			if (!bpf_probe_read_user(&sin, sizeof(sin), uaddr)) {
+				addr_v4(call.daddr, sin.sin_addr.s_addr);
+				call.dport = bpf_ntohs(sin.sin_port);
+				call.has_addr = 1;
+			}
+		} else if (sa_family == AF_INET6) {
+			struct sockaddr_in6 sin6 = {};
+
+			if (!bpf_probe_read_user(&sin6, sizeof(sin6), uaddr)) {
+				__builtin_memcpy(call.daddr, &sin6.sin6_addr, 16);
+				call.dport = bpf_ntohs(sin6.sin6_port);
+				call.has_addr = 1;
+			}
+		}
+	}
+	bpf_map_update_elem(&connects, &id, &call, BPF_ANY);
 	return 0;
 }
 
@@ -430,17 +583,581 @@ static __always_inline struct sock *fd_to_sock(struct task_struct *task, long fd
 	return BPF_CORE_READ(sock, sk);
 }
 
+/* errors that are no outcome of a connection attempt */
+static __always_inline bool connect_pending(long ret)
+{
+	return ret == 0 || ret == -EINPROGRESS || ret == -EALREADY || ret == -EISCONN ||
+	       ret == -EINTR || (ret <= -512 && ret >= -516);	/* -ERESTART* */
+}
+
+/* UDP connect(): the whole outcome is the syscall's. */
+static __always_inline void emit_udp_connect(const struct sock *sk, __u16 family,
+					     const struct connect_call *call, long ret)
+{
+	struct proc_info p = {};
+	struct tuple_key tk = {};
+	struct pt_event *e;
+	__u8 fam;
+
+	proc_read(&p);
+	read_tuple(sk, family, &tk);
+	if (ret < 0 && call->has_addr) {
+		__builtin_memcpy(tk.server_addr, call->daddr, 16);
+		tk.server_port = call->dport;
+	}
+	if (!ret && !tk.server_port)	/* connect(AF_UNSPEC): a disconnect */
+		return;
+	fam = flow_family(tk.server_addr);
+	if (!record_wanted(PT_EV_CONNECT, PT_PROTO_UDP, fam, &p, tk.netns,
+			   tk.client_port, tk.server_port)) {
+		count(PT_CNT_FILTERED);
+		return;
+	}
+	e = reserve_event();
+	if (!e)
+		return;
+	e->kind = PT_EV_CONNECT;
+	e->family = fam;
+	e->proto = PT_PROTO_UDP;
+	e->side = PT_SIDE_CLIENT;
+	e->result = ret < 0 ? -ret : 0;
+	fill_proc(e, &p, PT_ATTR_SYSCALL);
+	e->client_origin = port_origin(sk);
+	e->client_src = PT_SRC_SOCKET;
+	fill_server_listener(e, &tk, PT_PROTO_UDP);
+	e->netns = tk.netns;
+	e->client_port = tk.client_port;
+	e->server_port = tk.server_port;
+	__builtin_memcpy(e->client_addr, tk.client_addr, 16);
+	__builtin_memcpy(e->server_addr, tk.server_addr, 16);
+	fill_range(e, sk);
+	e->latency_ns = bpf_ktime_get_ns() - call->start_ns;
+	e->sock_id = (__u64)sk;
+	submit_event(e);
+}
+
+static __always_inline int connect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid(), key;
+	struct connect_call *call;
+	struct conn_info *ci;
+	struct sock *sk;
+	__u16 family;
+	long ret = ctx->ret;
+
+	call = bpf_map_lookup_elem(&connects, &id);
+	if (!call)
+		return 0;
+	sk = fd_to_sock(task, call->fd);
+	if (!sk)
+		goto out;
+	if (sk_is_inet(sk, IPPROTO_UDP, &family)) {
+		if (!connect_pending(ret) || ret == 0)
+			emit_udp_connect(sk, family, call, ret);
+		goto out;
+	}
+	if (connect_pending(ret) || call->reported || !sk_is_inet(sk, IPPROTO_TCP, &family))
+		goto out;
+
+	/* failed inside the syscall: before or right after SYN_SENT */
+	key = (__u64)sk;
+	ci = bpf_map_lookup_elem(&conns, &key);
+	if (ci) {
+		if (ci->state & CONN_DONE)
+			goto out;
+		ci->state |= CONN_DONE;
+	} else {
+		struct conn_info fresh = {};
+
+		proc_read(&fresh.proc);
+		fresh.origin = port_origin(sk);
+		fresh.start_ns = call->start_ns;
+		bpf_map_update_elem(&conns, &key, &fresh, BPF_ANY);
+		ci = bpf_map_lookup_elem(&conns, &key);
+		if (!ci)
+			goto out;
+		ci->state = CONN_DONE;
+	}
+	read_tuple(sk, family, &ci->tuple);
+	if (call->has_addr) {
+		__builtin_memcpy(ci->tuple.server_addr, call->daddr, 16);
+		ci->tuple.server_port = call->dport;
+	}
+	emit_connect(sk, ci, -ret, 0);
+	bpf_map_delete_elem(&conns, &key);
+out:
+	bpf_map_delete_elem(&connects, &id);
+	return 0;
+}
+
+/* ---- listen ----------------------------------------------------------- */
+
+static __always_inline void emit_listen(const struct sock *sk, __u16 family, __u8 kind,
+					__u8 proto, const struct proc_info *p)
+{
+	struct pt_event *e;
+	__u8 local[16];
+	__u32 netns = sk_netns(sk);
+	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u8 fam;
+
+	sk_local_addr(sk, family, local);
+	fam = flow_family(local);
+	if (!record_wanted(kind, proto, fam, p, netns, 0, port)) {
+		count(PT_CNT_FILTERED);
+		return;
+	}
+	e = reserve_event();
+	if (!e)
+		return;
+	e->kind = kind;
+	e->family = fam;
+	e->proto = proto;
+	e->side = PT_SIDE_SERVER;
+	fill_proc(e, p, PT_ATTR_SYSCALL);
+	e->server_origin = port_origin(sk);
+	e->server_src = PT_SRC_SOCKET;
+	e->netns = netns;
+	e->server_port = port;
+	__builtin_memcpy(e->server_addr, local, 16);
+	fill_range(e, sk);
+	e->sock_id = (__u64)sk;
+	submit_event(e);
+}
+
+/* CLOSE -> LISTEN runs inside listen(); bind() for UDP. */
+static __always_inline void listener_add(const struct sock *sk, __u8 proto,
+					 const struct proc_info *p)
+{
+	struct listener_key lk = {};
+	struct listener_info li = {}, *cur;
+
+	lk.netns = sk_netns(sk);
+	lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	lk.proto = proto;
+	cur = bpf_map_lookup_elem(&listeners, &lk);
+	if (cur) {
+		__sync_fetch_and_add(&cur->refs, 1);
+		cur->origin = port_origin(sk);
+		return;
+	}
+	li.refs = 1;
+	li.origin = port_origin(sk);
+	li.proc = *p;
+	bpf_map_update_elem(&listeners, &lk, &li, BPF_ANY);
+}
+
+static __always_inline void on_unlisten(const struct sock *sk, __u16 family)
+{
+	struct listener_key lk = {};
+	struct listener_info *cur;
+	struct proc_info p = {};
+
+	lk.netns = sk_netns(sk);
+	lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	lk.proto = PT_PROTO_TCP;
+	cur = bpf_map_lookup_elem(&listeners, &lk);
+	if (cur && cur->refs > 1)
+		__sync_fetch_and_add(&cur->refs, -1);
+	else if (cur)
+		bpf_map_delete_elem(&listeners, &lk);
+	/* listening sockets close in process context: close() or exit */
+	proc_read(&p);
+	emit_listen(sk, family, PT_EV_UNLISTEN, PT_PROTO_TCP, &p);
+}
+
+/* ---- server side: children of listeners -------------------------------- */
+
+/* LISTEN -> SYN_RECV: the kernel made a child for a new connection. */
+static __always_inline void on_child_created(const struct sock *sk)
+{
+	struct child_info ci = {};
+	__u64 key = (__u64)sk;
+
+	ci.start_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&children, &key, &ci, BPF_ANY);
+}
+
+/* SYN_RECV -> ESTABLISHED: keep the ports while they are still there. */
+static __always_inline void on_child_established(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct child_info *ci = bpf_map_lookup_elem(&children, &key);
+
+	if (!ci)
+		return;
+	ci->server_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	ci->client_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+static __always_inline void emit_accept(const struct sock *sk, __u16 family,
+					const struct proc_info *p, __u8 attribution,
+					const struct sock *lsk, __u16 result, __u8 flags,
+					struct child_info *ci)
+{
+	struct tuple_key tk = {};
+	struct peer_info *pi;
+	struct listener_info *li;
+	struct pt_event *e;
+	__u8 fam;
+
+	tk.netns = sk_netns(sk);
+	tk.server_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	tk.client_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* a child reset before accept() has already given its port back */
+	if (ci && !tk.server_port)
+		tk.server_port = ci->server_port;
+	if (ci && !tk.client_port)
+		tk.client_port = ci->client_port;
+	if (!tk.server_port && lsk)
+		tk.server_port = BPF_CORE_READ(lsk, __sk_common.skc_num);
+	sk_addrs(sk, family, tk.server_addr, tk.client_addr);
+	fam = flow_family(tk.client_addr);
+	pi = bpf_map_lookup_elem(&peers, &tk);
+	if (ci && pi)
+		ci->peer_local = 1;
+	if (!record_wanted(PT_EV_ACCEPT, PT_PROTO_TCP, fam, p, tk.netns,
+			   tk.client_port, tk.server_port)) {
+		count(PT_CNT_FILTERED);
+		return;
+	}
+	e = reserve_event();
+	if (!e)
+		return;
+	e->kind = PT_EV_ACCEPT;
+	e->family = fam;
+	e->proto = PT_PROTO_TCP;
+	e->side = PT_SIDE_SERVER;
+	e->result = result;
+	e->flags = flags;
+	if (p)
+		fill_proc(e, p, attribution);
+	/* the child does not carry the listener's SOCK_BINDPORT_LOCK */
+	if (lsk) {
+		e->server_origin = port_origin(lsk);
+		e->server_src = PT_SRC_LISTENER;
+	} else {
+		li = listener_lookup(tk.netns, tk.server_port, PT_PROTO_TCP);
+		if (li) {
+			e->server_origin = li->origin;
+			e->server_src = PT_SRC_LISTENER;
+		}
+	}
+	if (pi) {
+		e->client_origin = pi->origin;
+		e->client_src = PT_SRC_PEER;
+		e->flags |= PT_F_PEER_LOCAL;
+	}
+	if (ci) {
+		ci->client_origin = e->client_origin;
+		ci->client_src = e->client_src;
+		ci->server_origin = e->server_origin;
+		ci->server_src = e->server_src;
+	}
+	e->netns = tk.netns;
+	e->client_port = tk.client_port;
+	e->server_port = tk.server_port;
+	__builtin_memcpy(e->client_addr, tk.client_addr, 16);
+	__builtin_memcpy(e->server_addr, tk.server_addr, 16);
+	fill_range(e, sk);
+	if (ci)
+		e->latency_ns = bpf_ktime_get_ns() - ci->start_ns;
+	e->sock_id = (__u64)sk;
+	submit_event(e);
+}
+
+/* A process took sk: from accept()/accept4() or an io_uring completion. */
+static __always_inline void on_accepted(const struct sock *sk, const struct sock *lsk, __u8 flags)
+{
+	__u64 key = (__u64)sk;
+	struct child_info *ci = bpf_map_lookup_elem(&children, &key);
+	struct child_info fresh = {};
+	struct proc_info p = {};
+	__u16 family;
+
+	if (!sk_is_inet(sk, IPPROTO_TCP, &family))
+		return;
+	if (ci && ci->accepted)
+		return;
+	if (ci && ci->attribution == PT_ATTR_NONE && ci->closed_first)
+		return;	/* already reported as reset before accept */
+	proc_read(&p);
+	if (!ci) {	/* handshake done before we attached */
+		fresh.start_ns = bpf_ktime_get_ns();
+		bpf_map_update_elem(&children, &key, &fresh, BPF_ANY);
+		ci = bpf_map_lookup_elem(&children, &key);
+	}
+	if (ci) {
+		ci->accepted = 1;
+		ci->attribution = PT_ATTR_SYSCALL;
+		ci->proc = p;
+	}
+	emit_accept(sk, family, &p, PT_ATTR_SYSCALL, lsk, 0, flags, ci);
+}
+
+/*
+ * The child closed while still in the accept queue: nobody accepted it. Say
+ * so once, naming the listener's owner when known — never the task that ran
+ * the softirq.
+ */
+static __always_inline void on_child_died(const struct sock *sk, __u16 family,
+					  struct child_info *ci)
+{
+	struct listener_info *li;
+	__u16 err = BPF_CORE_READ(sk, sk_err);
+	__u16 port = ci->server_port;
+
+	li = listener_lookup(sk_netns(sk), port, PT_PROTO_TCP);
+	ci->attribution = PT_ATTR_NONE;
+	ci->closed_first = PT_F_CLOSED_FIRST_PEER;
+	if (li)
+		emit_accept(sk, family, &li->proc, PT_ATTR_LISTENER, NULL,
+			    err ? err : ECONNRESET, 0, ci);
+	else
+		emit_accept(sk, family, NULL, PT_ATTR_NONE, NULL,
+			    err ? err : ECONNRESET, 0, ci);
+}
+
+/* ---- close ------------------------------------------------------------ */
+
+struct close_args {
+	const struct proc_info *proc;
+	const struct tuple_key *tuple;
+	__u64 start_ns;
+	__u8 side;
+	__u8 flags;
+	__u8 client_origin, client_src, server_origin, server_src;
+};
+
+/*
+ * Payload bytes: sent once (retransmissions not counted twice; SYN and FIN
+ * carry none) and received, without the sequence number the peer's FIN takes
+ * (SOCK_DONE: tcp_fin() saw it).
+ */
+static __always_inline void flow_bytes(const struct sock *sk, __u64 *tx, __u64 *rx)
+{
+	const struct tcp_sock *tp = (const void *)sk;
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+
+	*tx = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	*rx = BPF_CORE_READ(tp, bytes_received);
+	if ((flags & (1UL << SOCK_DONE)) && *rx)
+		*rx -= 1;
+}
+
+static __always_inline void emit_close(const struct sock *sk, const struct close_args *a)
+{
+	const struct tuple_key *tk = a->tuple;
+	struct pt_event *e;
+	__u8 fam = flow_family(tk->server_addr);
+
+	if (!record_wanted(PT_EV_CLOSE, PT_PROTO_TCP, fam, a->proc, tk->netns,
+			   tk->client_port, tk->server_port)) {
+		count(PT_CNT_FILTERED);
+		return;
+	}
+	e = reserve_event();
+	if (!e)
+		return;
+	e->kind = PT_EV_CLOSE;
+	e->family = fam;
+	e->proto = PT_PROTO_TCP;
+	e->side = a->side;
+	e->flags = a->flags;
+	e->result = BPF_CORE_READ(sk, sk_err);
+	fill_proc(e, a->proc, PT_ATTR_SYSCALL);
+	e->client_origin = a->client_origin;
+	e->client_src = a->client_src;
+	e->server_origin = a->server_origin;
+	e->server_src = a->server_src;
+	e->netns = tk->netns;
+	e->client_port = tk->client_port;
+	e->server_port = tk->server_port;
+	__builtin_memcpy(e->client_addr, tk->client_addr, 16);
+	__builtin_memcpy(e->server_addr, tk->server_addr, 16);
+	fill_range(e, sk);
+	e->duration_ns = bpf_ktime_get_ns() - a->start_ns;
+	flow_bytes(sk, &e->tx_bytes, &e->rx_bytes);
+	e->sock_id = (__u64)sk;
+	submit_event(e);
+}
+
+/* the first move out of ESTABLISHED tells which side ended the flow */
+static __always_inline __u8 closer(const struct sock *sk, int newstate)
+{
+	if (newstate == TCP_FIN_WAIT1)
+		return PT_F_CLOSED_FIRST_LOCAL;
+	if (newstate == TCP_CLOSE_WAIT)
+		return PT_F_CLOSED_FIRST_PEER;
+	/* straight to CLOSE: a reset from the peer, or our own abort */
+	return BPF_CORE_READ(sk, sk_err) ? PT_F_CLOSED_FIRST_PEER : PT_F_CLOSED_FIRST_LOCAL;
+}
+
+static __always_inline void on_client_state(const struct sock *sk, __u16 family,
+					    int oldstate, int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct conn_info *ci = bpf_map_lookup_elem(&conns, &key);
+
+	if (!ci)
+		return;
+	if (oldstate == TCP_ESTABLISHED && !ci->closed_first)
+		ci->closed_first = closer(sk, newstate);
+	if (newstate != TCP_CLOSE)
+		return;
+	if (ci->state & CONN_ESTABLISHED) {
+		struct close_args a = {
+			.proc = &ci->proc, .tuple = &ci->tuple, .start_ns = ci->start_ns,
+			.side = PT_SIDE_CLIENT, .flags = ci->closed_first,
+			.client_origin = ci->origin, .client_src = PT_SRC_SOCKET,
+			.server_origin = ci->server_origin, .server_src = ci->server_src,
+		};
+
+		bpf_map_delete_elem(&peers, &ci->tuple);
+		if (ci->server_src)
+			a.flags |= PT_F_PEER_LOCAL;
+		emit_close(sk, &a);
+	}
+	bpf_map_delete_elem(&conns, &key);
+}
+
+static __always_inline void on_child_state(const struct sock *sk, __u16 family,
+					   int oldstate, int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct child_info *ci = bpf_map_lookup_elem(&children, &key);
+	struct tuple_key tk = {};
+	__u8 flags;
+
+	if (!ci)
+		return;
+	if (oldstate == TCP_ESTABLISHED && !ci->closed_first)
+		ci->closed_first = closer(sk, newstate);
+	if (newstate != TCP_CLOSE)
+		return;
+	if (!ci->accepted) {
+		/* a child that never completed the handshake is no connection */
+		if (oldstate != TCP_SYN_RECV && ci->client_port)
+			on_child_died(sk, family, ci);
+		bpf_map_delete_elem(&children, &key);
+		return;
+	}
+	tk.netns = sk_netns(sk);
+	tk.client_port = ci->client_port;
+	tk.server_port = ci->server_port;
+	sk_addrs(sk, family, tk.server_addr, tk.client_addr);
+	flags = ci->closed_first;
+	if (ci->peer_local)
+		flags |= PT_F_PEER_LOCAL;
+	{
+		struct close_args a = {
+			.proc = &ci->proc, .tuple = &tk, .start_ns = ci->start_ns,
+			.side = PT_SIDE_SERVER, .flags = flags,
+			.client_origin = ci->client_origin, .client_src = ci->client_src,
+			.server_origin = ci->server_origin, .server_src = ci->server_src,
+		};
+
+		emit_close(sk, &a);
+	}
+	bpf_map_delete_elem(&children, &key);
+}
+
+static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
+					    int newstate)
+{
+	struct proc_info p;
+	__u16 family;
+
+	if (!sk_is_inet(sk, IPPROTO_TCP, &family))
+		return 0;
+
+	switch (newstate) {
+	case TCP_SYN_SENT:
+		on_connect_start(sk);
+		return 0;
+	case TCP_LISTEN:
+		proc_read(&p);
+		listener_add(sk, PT_PROTO_TCP, &p);
+		emit_listen(sk, family, PT_EV_LISTEN, PT_PROTO_TCP, &p);
+		return 0;
+	case TCP_SYN_RECV:
+		if (oldstate == TCP_LISTEN)
+			on_child_created(sk);
+		return 0;
+	}
+	if (oldstate == TCP_LISTEN) {	/* LISTEN -> CLOSE */
+		if (newstate == TCP_CLOSE)
+			on_unlisten(sk, family);
+		return 0;
+	}
+	if (oldstate == TCP_SYN_SENT) {
+		if (newstate == TCP_ESTABLISHED)
+			on_connect_done(sk, family, false);
+		else if (newstate == TCP_CLOSE)
+			on_connect_failed(sk, family);
+		else	/* simultaneous open: SYN_SENT -> SYN_RECV */
+			on_connect_done(sk, family, false);
+		return 0;
+	}
+	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
+		on_child_established(sk);
+		return 0;
+	}
+	if (oldstate == TCP_ESTABLISHED)
+		on_connect_done(sk, family, true);
+	on_client_state(sk, family, oldstate, newstate);
+	on_child_state(sk, family, oldstate, newstate);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(btf_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate)
+{
+	return handle_set_state(sk, oldstate, newstate);
+}
+
+/* fallback where tp_btf cannot attach; needs tracefs for the id */
+SEC("tracepoint/sock/inet_sock_set_state")
+int tp_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	return handle_set_state(ctx->skaddr, ctx->oldstate, ctx->newstate);
+}
+
+/* A refused or timing-out connect still holds its port here; at CLOSE it
+ * will not. */
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(btf_tcp_receive_reset, struct sock *sk)
+{
+	remember_port(sk);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(btf_tcp_retransmit_skb, const struct sock *sk)
+{
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_SYN_SENT)
+		remember_port(sk);
+	return 0;
+}
+
+/* ---- syscalls ---------------------------------------------------------- */
+
+static __always_inline int accept_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__s32 fd = (__s32)ctx->args[0];
+
+	bpf_map_update_elem(&accepts, &id, &fd, BPF_ANY);
+	return 0;
+}
+
 static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
-	struct tuple_key tk = {};
-	struct peer_info *pi;
 	struct sock *sk, *lsk = NULL;
-	struct pt_event *e;
 	__s32 *lfd;
-	__u16 family;
-	__u8 fam;
 	long ret = ctx->ret;
 
 	lfd = bpf_map_lookup_elem(&accepts, &id);
@@ -452,58 +1169,8 @@ static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 	if (ret < 0)
 		return 0;
 	sk = fd_to_sock(task, ret);
-	if (!sk || !sk_is_inet_tcp(sk, &family))
-		return 0;
-
-	tk.netns = sk_netns(sk);
-	tk.server_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	/* a child reset before accept() has already given its port back */
-	if (!tk.server_port && lsk)
-		tk.server_port = BPF_CORE_READ(lsk, __sk_common.skc_num);
-	tk.client_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	sk_addrs(sk, family, tk.server_addr, tk.client_addr);
-	fam = flow_family(tk.client_addr);
-	if (!record_wanted(PT_EV_ACCEPT, fam, id >> 32, tk.client_port, tk.server_port)) {
-		count(PT_CNT_FILTERED);
-		return 0;
-	}
-
-	e = reserve_event();
-	if (!e)
-		return 0;
-	e->kind = PT_EV_ACCEPT;
-	e->family = fam;
-	e->proto = PT_PROTO_TCP;
-	e->attribution = PT_ATTR_SYSCALL;
-	/* the child does not carry the listener's SOCK_BINDPORT_LOCK */
-	if (lsk) {
-		e->server_origin = port_origin(lsk);
-		e->server_src = PT_SRC_LISTENER;
-	} else {
-		e->server_origin = PT_ORIGIN_UNKNOWN;
-		e->server_src = PT_SRC_NONE;
-	}
-	pi = bpf_map_lookup_elem(&peers, &tk);
-	if (pi) {
-		e->client_origin = pi->origin;
-		e->client_src = PT_SRC_PEER;
-	} else {
-		e->client_origin = PT_ORIGIN_UNKNOWN;
-		e->client_src = PT_SRC_NONE;
-	}
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	e->netns = tk.netns;
-	e->client_port = tk.client_port;
-	e->server_port = tk.server_port;
-	sk_ephemeral_range(sk, &e->eph_lo, &e->eph_hi);
-	e->ts_ns = bpf_ktime_get_ns();
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	__builtin_memcpy(e->client_addr, tk.client_addr, 16);
-	__builtin_memcpy(e->server_addr, tk.server_addr, 16);
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	submit_event(e);
+	if (sk)
+		on_accepted(sk, lsk, 0);
 	return 0;
 }
 
@@ -529,4 +1196,150 @@ SEC("tracepoint/syscalls/sys_exit_accept4")
 int tp_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
 	return accept_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int tp_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	return connect_enter(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int tp_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	return connect_exit(ctx);
+}
+
+/* bind() on a UDP socket makes it a service: remember how its port came */
+SEC("tracepoint/syscalls/sys_enter_bind")
+int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__s32 fd = (__s32)ctx->args[0];
+
+	bpf_map_update_elem(&accepts, &id, &fd, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	struct proc_info p = {};
+	struct sock *sk;
+	__s32 *fd;
+	__u16 family;
+
+	fd = bpf_map_lookup_elem(&accepts, &id);
+	if (!fd)
+		return 0;
+	sk = ctx->ret == 0 ? fd_to_sock(task, *fd) : NULL;
+	bpf_map_delete_elem(&accepts, &id);
+	if (!sk || !sk_is_inet(sk, IPPROTO_UDP, &family))
+		return 0;
+	proc_read(&p);
+	listener_add(sk, PT_PROTO_UDP, &p);
+	return 0;
+}
+
+/*
+ * io_uring accepts bypass the accept syscalls. The completion is posted in
+ * the submitting task or its io-wq worker, both of the owning process.
+ */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(btf_io_uring_complete, void *ctx_, void *req, struct io_uring_cqe *cqe)
+{
+	struct io_kiocb *r = req;
+	struct sock *sk;
+	__s32 res;
+
+	if (BPF_CORE_READ(r, opcode) != IORING_OP_ACCEPT)
+		return 0;
+	res = BPF_CORE_READ(cqe, res);
+	if (res < 0)
+		return 0;
+	sk = fd_to_sock((void *)bpf_get_current_task(), res);
+	if (sk)
+		on_accepted(sk, NULL, PT_F_IO_URING);
+	return 0;
+}
+
+/* ---- inventory at start ------------------------------------------------ */
+
+/*
+ * Walk every task's files once: each listening TCP socket and bound,
+ * unconnected UDP socket becomes a listener entry (for evidence and
+ * attribution) and a record for --listeners.
+ */
+SEC("iter/task_file")
+int iter_listeners(struct bpf_iter__task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct proc_info p = {};
+	struct listener_key lk = {};
+	struct listener_info li = {};
+	struct socket *sock;
+	struct sock *sk;
+	struct pt_event e = {};
+	__u16 family, port;
+	__u8 proto, local[16];
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return 0;
+	if (sk_is_inet(sk, IPPROTO_TCP, &family)) {
+		if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_LISTEN)
+			return 0;
+		proto = PT_PROTO_TCP;
+	} else if (sk_is_inet(sk, IPPROTO_UDP, &family)) {
+		if (BPF_CORE_READ(sk, __sk_common.skc_dport))
+			return 0;	/* connected: a client */
+		proto = PT_PROTO_UDP;
+	} else {
+		return 0;
+	}
+	port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (!port)
+		return 0;
+
+	p.pid = BPF_CORE_READ(task, tgid);
+	p.tid = BPF_CORE_READ(task, pid);
+	p.uid = BPF_CORE_READ(task, cred, uid.val);
+	p.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	p.cg_ok = 1;
+	BPF_CORE_READ_STR_INTO(&p.comm, task, group_leader, comm);
+
+	lk.netns = sk_netns(sk);
+	lk.port = port;
+	lk.proto = proto;
+	li.refs = 1;
+	li.origin = port_origin(sk);
+	li.proc = p;
+	bpf_map_update_elem(&listeners, &lk, &li, BPF_NOEXIST);
+
+	sk_local_addr(sk, family, local);
+	e.kind = PT_EV_LISTEN;
+	e.family = flow_family(local);
+	e.proto = proto;
+	e.side = PT_SIDE_SERVER;
+	e.flags = PT_F_INVENTORY;
+	fill_proc(&e, &p, PT_ATTR_SYSCALL);
+	e.server_origin = li.origin;
+	e.server_src = PT_SRC_SOCKET;
+	e.netns = lk.netns;
+	e.server_port = port;
+	__builtin_memcpy(e.server_addr, local, 16);
+	fill_range(&e, sk);
+	e.ts_ns = bpf_ktime_get_ns();
+	e.sock_id = (__u64)sk;
+	bpf_seq_write(seq, &e, sizeof(e));
+	return 0;
 }

@@ -7,9 +7,19 @@
 #define AF_INET		2
 #define AF_INET6	10
 #define IPPROTO_TCP	6
+#define IPPROTO_UDP	17
+
+/* errno values (uapi asm-generic/errno*.h) */
+#define EINTR		4
+#define EISCONN		106
+#define ECONNRESET	104
+#define EALREADY	114
+#define EINPROGRESS	115
 
 /* include/net/sock.h */
 #define SOCK_BINDPORT_LOCK	8
+#define RCV_SHUTDOWN		1
+#define SEND_SHUTDOWN		2
 
 /*
  * Kernels before 6.8 (commit d9f28735af89, "inet: Use a u32 to store the
@@ -86,6 +96,23 @@ static __always_inline void sk_ephemeral_range(const struct sock *sk,
 	}
 	*lo = lo32;
 	*hi = hi32;
+}
+
+/*
+ * ip_local_reserved_ports: a port in it is never handed out as ephemeral,
+ * whatever the range says.
+ */
+static __always_inline bool sk_port_reserved(const struct sock *sk, __u16 port)
+{
+	struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
+	unsigned long *bitmap, word = 0;
+
+	if (!port || !bpf_core_field_exists(net->ipv4.sysctl_local_reserved_ports))
+		return false;
+	bitmap = BPF_CORE_READ(net, ipv4.sysctl_local_reserved_ports);
+	if (!bitmap || bpf_probe_read_kernel(&word, sizeof(word), bitmap + port / 64))
+		return false;
+	return (word >> (port % 64)) & 1;
 }
 
 /* Addresses as 16 bytes: IPv4 as ::ffff:a.b.c.d. */

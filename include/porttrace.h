@@ -14,11 +14,16 @@
 #define PT_COMM_LEN	16
 #define PT_MAX_PIDS	16
 #define PT_MAX_PORTS	16
+#define PT_MAX_UIDS	8
 
 /* Every ring-buffer record starts with its kind. */
 enum pt_event_kind {
-	PT_EV_CONNECT = 1,	/* outbound handshake completed */
-	PT_EV_ACCEPT = 2,	/* a process took an inbound connection */
+	PT_EV_CONNECT = 1,	/* an outbound connect finished: ok or failed */
+	PT_EV_ACCEPT = 2,	/* an inbound connection was taken (or died unaccepted) */
+	PT_EV_LISTEN = 3,	/* a socket started listening (TCP) or was bound (UDP) */
+	PT_EV_UNLISTEN = 4,	/* a listener closed */
+	PT_EV_CLOSE = 5,	/* a traced connection ended */
+	PT_EV_MAX,
 };
 
 #define PT_KIND_BIT(k)	(1u << (k))
@@ -30,6 +35,7 @@ enum pt_family {
 
 enum pt_proto {
 	PT_PROTO_TCP = 6,
+	PT_PROTO_UDP = 17,
 };
 
 /* How a port was chosen, as the kernel recorded it on a socket. */
@@ -49,13 +55,39 @@ enum pt_origin_src {
 
 /* Where pid/comm/uid were read. */
 enum pt_attribution {
-	PT_ATTR_NONE = 0,
-	PT_ATTR_SYSCALL = 1,	/* inside connect()/accept() of that process */
+	PT_ATTR_NONE = 0,	/* no process took part: no pid is given */
+	PT_ATTR_SYSCALL = 1,	/* inside that process's connect()/accept()/listen(), or
+				 * its io_uring accept completion */
+	PT_ATTR_LISTENER = 2,	/* the owner of the listener, not the acceptor */
+};
+
+/* Which end of the flow the record's socket (and process) is. */
+enum pt_side {
+	PT_SIDE_NONE = 0,
+	PT_SIDE_CLIENT = 1,
+	PT_SIDE_SERVER = 2,
 };
 
 /*
+ * result: 0 for success, else a positive errno, or one of these. errno values
+ * name the outcome (ECONNREFUSED: refused, ETIMEDOUT: timeout, ...).
+ */
+#define PT_RESULT_ABORTED	0xffff	/* closed by the application before it finished */
+
+/* flags */
+#define PT_F_INVENTORY		0x01	/* found at start, not seen happening */
+#define PT_F_LATE		0x02	/* emitted at a later transition: ours was skipped */
+#define PT_F_IO_URING		0x04	/* accepted through io_uring, not accept() */
+#define PT_F_PEER_LOCAL		0x08	/* the other end is a socket on this host */
+#define PT_F_CLIENT_RESERVED	0x10	/* client port is in ip_local_reserved_ports */
+#define PT_F_SERVER_RESERVED	0x20	/* server port is in ip_local_reserved_ports */
+#define PT_F_CLOSED_FIRST_LOCAL	0x40	/* close: this socket's side ended the flow first */
+#define PT_F_CLOSED_FIRST_PEER	0x80	/* close: the other side ended it first */
+
+/*
  * One record per event. Addresses are always 16 bytes: IPv4 (and IPv4-mapped
- * IPv6) as ::ffff:a.b.c.d, so both families share one layout.
+ * IPv6) as ::ffff:a.b.c.d, so both families share one layout. For listen and
+ * unlisten records only the server side is set.
  */
 struct pt_event {
 	__u8 kind;		/* enum pt_event_kind */
@@ -66,7 +98,7 @@ struct pt_event {
 	__u8 client_src;	/* enum pt_origin_src */
 	__u8 server_origin;
 	__u8 server_src;
-	__u32 pid;		/* tgid */
+	__u32 pid;		/* tgid; 0 with PT_ATTR_NONE */
 	__u32 tid;
 	__u32 uid;
 	__u32 netns;		/* inode number of the socket's network namespace */
@@ -79,9 +111,18 @@ struct pt_event {
 	__u8 client_addr[16];
 	__u8 server_addr[16];
 	char comm[PT_COMM_LEN];
+	__u16 result;		/* connect: 0, errno or PT_RESULT_*; close: sk_err */
+	__u8 side;		/* enum pt_side */
+	__u8 flags;		/* PT_F_* */
+	__u32 __pad;
+	__u64 latency_ns;	/* connect: from connect() to the outcome */
+	__u64 duration_ns;	/* close: from connect()/accept() to close */
+	__u64 tx_bytes;		/* close: bytes acked by the peer */
+	__u64 rx_bytes;		/* close: bytes received */
+	__u64 sock_id;		/* identifies the socket within one run */
 };
 
-_Static_assert(sizeof(struct pt_event) == 96, "pt_event layout changed");
+_Static_assert(sizeof(struct pt_event) == 144, "pt_event layout changed");
 
 /* Per-CPU counters (array map "counters"), summed by user space. */
 enum pt_counter {

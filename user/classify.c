@@ -19,7 +19,7 @@ static enum pt_evidence evidence_of_src(unsigned int src)
 
 void classify_port(const struct pt_eph_policy *pol, uint16_t port,
 		   unsigned int origin, unsigned int src, uint16_t lo, uint16_t hi,
-		   enum pt_port_class *cls, enum pt_evidence *evid)
+		   bool reserved, enum pt_port_class *cls, enum pt_evidence *evid)
 {
 	switch (pol->mode) {
 	case PT_EPH_IANA:
@@ -37,7 +37,7 @@ void classify_port(const struct pt_eph_policy *pol, uint16_t port,
 		*cls = PT_PORT_EPHEMERAL;
 		*evid = evidence_of_src(src);
 	} else {
-		*cls = port >= lo && port <= hi ? PT_PORT_EPHEMERAL : PT_PORT_STATIC;
+		*cls = port >= lo && port <= hi && !reserved ? PT_PORT_EPHEMERAL : PT_PORT_STATIC;
 		*evid = PT_EVID_RANGE;
 	}
 }
@@ -61,9 +61,11 @@ void classify_flow(const struct pt_eph_policy *pol, struct pt_flow *f)
 		f->eph_hi = pol->hi;
 	}
 	classify_port(pol, ev->client_port, ev->client_origin, ev->client_src,
-		      ev->eph_lo, ev->eph_hi, &f->client_class, &f->client_evidence);
+		      ev->eph_lo, ev->eph_hi, ev->flags & PT_F_CLIENT_RESERVED,
+		      &f->client_class, &f->client_evidence);
 	classify_port(pol, ev->server_port, ev->server_origin, ev->server_src,
-		      ev->eph_lo, ev->eph_hi, &f->server_class, &f->server_evidence);
+		      ev->eph_lo, ev->eph_hi, ev->flags & PT_F_SERVER_RESERVED,
+		      &f->server_class, &f->server_evidence);
 	f->flow_class = flow_class_of(f->client_class, f->server_class);
 }
 

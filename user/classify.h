@@ -3,6 +3,7 @@
 #ifndef PT_CLASSIFY_H
 #define PT_CLASSIFY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "flow.h"
 #include "options.h"
@@ -11,11 +12,12 @@
  * Classify one port. In auto mode the socket's own record of how the port was
  * chosen wins (bound: static, kernel-chosen: ephemeral, wherever it lies);
  * only a port with no socket seen on this host is tested against [lo, hi],
- * the range in force for the flow's own socket.
+ * the range in force for the flow's own socket; a port the namespace reserves
+ * (ip_local_reserved_ports) is never handed out, so it is static.
  */
 void classify_port(const struct pt_eph_policy *pol, uint16_t port,
 		   unsigned int origin, unsigned int src, uint16_t lo, uint16_t hi,
-		   enum pt_port_class *cls, enum pt_evidence *evid);
+		   bool reserved, enum pt_port_class *cls, enum pt_evidence *evid);
 
 enum pt_flow_class flow_class_of(enum pt_port_class client, enum pt_port_class server);
 

@@ -3,6 +3,7 @@
 #ifndef PT_FLOW_H
 #define PT_FLOW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <netinet/in.h>
 #include "porttrace.h"
@@ -31,6 +32,7 @@ enum pt_evidence {
 
 struct pt_flow {
 	const struct pt_event *ev;	/* raw record: pid, uid, ports, ... */
+	const char *container_id;	/* from the cgroup path; NULL outside containers */
 	char time[32];			/* RFC 3339 UTC, microseconds */
 	char client_addr[INET6_ADDRSTRLEN];
 	char server_addr[INET6_ADDRSTRLEN];
@@ -56,5 +58,13 @@ const char *pt_attribution_str(unsigned int attr);
 const char *pt_port_class_str(enum pt_port_class c);
 const char *pt_flow_class_str(enum pt_flow_class c);
 const char *pt_evidence_str(enum pt_evidence e);
+const char *pt_side_str(unsigned int side);
+/* connect/accept outcome: ok, refused, timeout, unreachable, reset,
+ * no-ephemeral-port, aborted, else the errno name in lower case (econnaborted) */
+const char *pt_result_str(unsigned int result);
+/* close records: "client", "server" or NULL when unknown */
+const char *pt_closed_first_str(const struct pt_event *ev);
+/* listen/unlisten records have no client side */
+bool pt_has_client(const struct pt_event *ev);
 
 #endif /* PT_FLOW_H */

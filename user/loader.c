@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cgroup.h"
 #include "loader.h"
 #include "porttrace.skel.h"
 
@@ -80,11 +83,78 @@ static int ensure_tracefs(void)
 	return -errno;
 }
 
+static bool btf_has_tracepoint(const char *name)
+{
+	return libbpf_find_vmlinux_btf_id(name, BPF_TRACE_RAW_TP) > 0;
+}
+
+/* --cgroup=PATH: a path under the cgroup2 mount, or relative to its root */
+static int open_cgroup(const char *path)
+{
+	const char *mnt = pt_cgroup2_mount();
+	char buf[PATH_MAX];
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (!mnt)
+		return -ENODEV;
+	if (snprintf(buf, sizeof(buf), "%s/%s", mnt, path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
+}
+
+static void configure(struct porttrace_bpf *skel, const struct pt_options *o)
+{
+	size_t ring = (size_t)o->ring_kib * 1024;
+
+	skel->rodata->targ_kinds = o->kinds;
+	skel->rodata->targ_protos = o->protos;
+	skel->rodata->targ_family = o->family;
+	skel->rodata->targ_netns = o->netns;
+	skel->rodata->targ_cgroup = o->cgroup != NULL;
+	skel->rodata->targ_npids = o->npids;
+	memcpy((void *)skel->rodata->targ_pids, o->pids, sizeof(o->pids));
+	skel->rodata->targ_nuids = o->nuids;
+	memcpy((void *)skel->rodata->targ_uids, o->uids, sizeof(o->uids));
+	skel->rodata->targ_nports = o->nports;
+	memcpy((void *)skel->rodata->targ_ports, o->ports, sizeof(o->ports));
+	memcpy((void *)skel->rodata->targ_comm, o->comm, sizeof(o->comm));
+	skel->rodata->wakeup_bytes = ring / 2;
+	bpf_map__set_max_entries(skel->maps.events, ring);
+}
+
+/* Which programs load: the set_state flavour, and tp_btf extras this kernel has. */
+static void select_programs(struct porttrace_bpf *skel, const struct pt_options *o, bool btf)
+{
+	struct bpf_program *prog;
+	bool live = o->mode != PT_MODE_LISTENERS;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, live);
+	bpf_program__set_autoload(skel->progs.iter_listeners, true);
+	/* the inventory runs once, by hand, after the tracepoints are attached */
+	bpf_program__set_autoattach(skel->progs.iter_listeners, false);
+	if (!live)
+		return;
+	bpf_program__set_autoload(skel->progs.btf_inet_sock_set_state, btf);
+	bpf_program__set_autoload(skel->progs.tp_inet_sock_set_state, !btf);
+	/* optional: a missing one costs a detail (a failed connect's local
+	 * port, io_uring accepts), not the trace */
+	bpf_program__set_autoload(skel->progs.btf_tcp_receive_reset,
+				  btf && btf_has_tracepoint("tcp_receive_reset"));
+	bpf_program__set_autoload(skel->progs.btf_tcp_retransmit_skb,
+				  btf && btf_has_tracepoint("tcp_retransmit_skb"));
+	bpf_program__set_autoload(skel->progs.btf_io_uring_complete,
+				  btf && btf_has_tracepoint("io_uring_complete"));
+}
+
 static int open_load_attach(struct pt_tracer *t, const struct pt_options *o, bool btf)
 {
 	struct porttrace_bpf *skel;
-	size_t ring = (size_t)o->ring_kib * 1024;
-	int err;
+	__u32 zero = 0;
+	int err, cgfd;
 
 	skel = porttrace_bpf__open();
 	if (!skel) {
@@ -92,18 +162,8 @@ static int open_load_attach(struct pt_tracer *t, const struct pt_options *o, boo
 		fprintf(stderr, "porttrace: failed to open BPF object: %s\n", strerror(-err));
 		return err;
 	}
-
-	skel->rodata->targ_kinds = o->kinds;
-	skel->rodata->targ_family = o->family;
-	skel->rodata->targ_npids = o->npids;
-	memcpy((void *)skel->rodata->targ_pids, o->pids, sizeof(o->pids));
-	skel->rodata->targ_nports = o->nports;
-	memcpy((void *)skel->rodata->targ_ports, o->ports, sizeof(o->ports));
-	skel->rodata->wakeup_bytes = ring / 2;
-	bpf_map__set_max_entries(skel->maps.events, ring);
-
-	bpf_program__set_autoload(skel->progs.btf_inet_sock_set_state, btf);
-	bpf_program__set_autoload(skel->progs.tp_inet_sock_set_state, !btf);
+	configure(skel, o);
+	select_programs(skel, o, btf);
 
 	err = porttrace_bpf__load(skel);
 	if (err) {
@@ -115,19 +175,88 @@ static int open_load_attach(struct pt_tracer *t, const struct pt_options *o, boo
 				strerror(-err));
 		goto fail;
 	}
-	err = porttrace_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "porttrace: failed to attach %s: %s\n",
-			btf ? "tp_btf/inet_sock_set_state and syscall tracepoints"
-			    : "sock/inet_sock_set_state and syscall tracepoints",
-			strerror(-err));
-		goto fail;
+	if (o->cgroup) {
+		cgfd = open_cgroup(o->cgroup);
+		if (cgfd < 0) {
+			err = cgfd;
+			fprintf(stderr, "porttrace: cannot open --cgroup '%s': %s: give a cgroup v2 directory (under %s)\n",
+				o->cgroup, strerror(-err),
+				pt_cgroup2_mount() ? pt_cgroup2_mount() : "a cgroup2 mount");
+			goto fail;
+		}
+		err = bpf_map__update_elem(skel->maps.cgroup_filter, &zero, sizeof(zero),
+					   &cgfd, sizeof(cgfd), BPF_ANY);
+		close(cgfd);
+		if (err) {
+			fprintf(stderr, "porttrace: cannot filter on --cgroup '%s': %s: it must be a cgroup v2 directory\n",
+				o->cgroup, strerror(-err));
+			goto fail;
+		}
+	}
+	if (o->mode != PT_MODE_LISTENERS) {
+		err = porttrace_bpf__attach(skel);
+		if (err) {
+			fprintf(stderr, "porttrace: failed to attach %s: %s\n",
+				btf ? "tp_btf/inet_sock_set_state and syscall tracepoints"
+				    : "sock/inet_sock_set_state and syscall tracepoints",
+				strerror(-err));
+			goto fail;
+		}
 	}
 	t->skel = skel;
 	t->attached = btf ? PT_ATTACH_BTF : PT_ATTACH_TRACEPOINT;
 	return 0;
 fail:
 	porttrace_bpf__destroy(skel);
+	return err;
+}
+
+int tracer_inventory(struct pt_tracer *t, pt_inventory_fn cb, void *ctx)
+{
+	struct bpf_link *link;
+	struct pt_event ev;
+	size_t have = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	link = bpf_program__attach_iter(t->skel->progs.iter_listeners, NULL);
+	if (!link) {
+		err = -errno;
+		fprintf(stderr, "porttrace: failed to attach the listener iterator (iter/task_file): %s\n",
+			strerror(-err));
+		return err;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "porttrace: failed to create the listener iterator: %s\n", strerror(-err));
+		bpf_link__destroy(link);
+		return err;
+	}
+	/* the iterator writes whole records; read() may split them */
+	for (;;) {
+		n = read(fd, (char *)&ev + have, sizeof(ev) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			fprintf(stderr, "porttrace: failed to read the listener iterator: %s\n", strerror(-err));
+			break;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		if (have < sizeof(ev))
+			continue;
+		have = 0;
+		if (cb) {
+			err = cb(ctx, &ev);
+			if (err)
+				break;
+		}
+	}
+	close(fd);
+	bpf_link__destroy(link);
 	return err;
 }
 
@@ -144,7 +273,8 @@ int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 	err = check_privileges();
 	if (!err)
 		err = check_btf();
-	if (!err)
+	/* the iterator alone needs no tracefs */
+	if (!err && o->mode != PT_MODE_LISTENERS)
 		err = ensure_tracefs();
 	if (err)
 		return err;
@@ -170,6 +300,8 @@ int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 	}
 	if (err)
 		return err;
+	if (!cb)
+		return 0;
 
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), cb, ctx, NULL);
 	if (!t->rb) {

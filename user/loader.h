@@ -16,13 +16,22 @@ struct pt_tracer {
 };
 
 /* Check privileges and BTF, load and attach; negative errno after printing
- * one line that names the cause and the fix. */
+ * one line that names the cause and the fix. A NULL cb makes no ring buffer
+ * (--listeners). */
 int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 		 ring_buffer_sample_fn cb, void *ctx);
 
 /* Wait up to timeout_ms, then consume whatever is in the ring: records are
  * submitted without wakeups, so the timeout is what bounds latency. */
 int tracer_poll(struct pt_tracer *t, int timeout_ms);
+
+typedef int (*pt_inventory_fn)(void *ctx, const struct pt_event *ev);
+
+/*
+ * Walk every task's files for listening TCP and bound UDP sockets: they become
+ * evidence for later flows, and each is passed to cb (may be NULL).
+ */
+int tracer_inventory(struct pt_tracer *t, pt_inventory_fn cb, void *ctx);
 
 /* Consume what is left after tracing stopped. */
 int tracer_drain(struct pt_tracer *t);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdlib.h>
+#include "cgroup.h"
 #include "classify.h"
 #include "loader.h"
 #include "options.h"
@@ -34,27 +36,91 @@ struct run {
 	int write_err;
 };
 
+static bool record_filter(const struct pt_options *o, const struct pt_event *ev);
+
+/* Filters that need the classification, so they run after it. */
+static bool flow_wanted(const struct pt_options *o, const struct pt_flow *f)
+{
+	const struct pt_event *ev = f->ev;
+
+	if (o->classes && (!pt_has_client(ev) || !(o->classes & (1u << f->flow_class))))
+		return false;
+	/* --lifetime: one record per flow; a local client's close stands for both */
+	if (o->mode == PT_MODE_LIFETIME && ev->side == PT_SIDE_SERVER &&
+	    (ev->flags & PT_F_PEER_LOCAL))
+		return false;
+	return true;
+}
+
+static int write_event(struct run *r, const struct pt_event *ev)
+{
+	struct pt_flow f;
+	int err;
+
+	decode_event(ev, r->mono_to_real, &r->opts->eph, &f);
+	if (!flow_wanted(r->opts, &f))
+		return 0;
+	if (ev->attribution != PT_ATTR_NONE && ev->cgroup_id)
+		f.container_id = pt_container_id(ev->cgroup_id);
+	err = r->sink->ops->write_flow(r->sink, &f);
+	if (err)
+		return err;
+	r->events++;
+	return 0;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
-	struct pt_flow f;
 	int err;
 
 	if (size < sizeof(struct pt_event) || r->write_err)
 		return 0;
 	if (r->opts->count && r->events >= r->opts->count)
 		return 0;
-	decode_event(data, r->mono_to_real, &r->opts->eph, &f);
-	err = r->sink->ops->write_flow(r->sink, &f);
+	err = write_event(r, data);
 	if (err) {
 		r->write_err = err;
 		exiting = 1;
 		return 0;
 	}
-	r->events++;
 	if (r->opts->count && r->events >= r->opts->count)
 		exiting = 1;
 	return 0;
+}
+
+/* --listeners: one row per (socket, owning process) */
+struct seen {
+	__u64 sock_id;
+	__u32 pid;
+};
+
+struct inventory {
+	struct run *run;
+	struct seen *seen;
+	size_t n, cap;
+};
+
+static int print_listener(void *ctx, const struct pt_event *ev)
+{
+	struct inventory *inv = ctx;
+	struct seen *grown;
+
+	for (size_t i = 0; i < inv->n; i++)
+		if (inv->seen[i].sock_id == ev->sock_id && inv->seen[i].pid == ev->pid)
+			return 0;	/* another thread of the same process */
+	if (inv->n == inv->cap) {
+		inv->cap = inv->cap ? inv->cap * 2 : 64;
+		grown = realloc(inv->seen, inv->cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		inv->seen = grown;
+	}
+	inv->seen[inv->n].sock_id = ev->sock_id;
+	inv->seen[inv->n++].pid = ev->pid;
+	if (!record_filter(inv->run->opts, ev))
+		return 0;
+	return write_event(inv->run, ev);
 }
 
 static int setup_signals(void)
@@ -69,6 +135,28 @@ static int setup_signals(void)
 	return 0;
 }
 
+/* The kernel filters live records; inventory records come unfiltered. */
+static bool record_filter(const struct pt_options *o, const struct pt_event *ev)
+{
+	bool port = !o->nports, pid = !o->npids, uid = !o->nuids;
+
+	for (unsigned int i = 0; i < o->nports; i++)
+		port |= o->ports[i] == ev->server_port;
+	for (unsigned int i = 0; i < o->npids; i++)
+		pid |= o->pids[i] == ev->pid;
+	for (unsigned int i = 0; i < o->nuids; i++)
+		uid |= o->uids[i] == ev->uid;
+	if (o->family && o->family != ev->family)
+		return false;
+	if (!(o->protos & PT_KIND_BIT(ev->proto & 31)))
+		return false;
+	if (o->netns && o->netns != ev->netns)
+		return false;
+	if (o->comm[0] && strncmp(o->comm, ev->comm, PT_COMM_LEN))
+		return false;
+	return port && pid && uid;
+}
+
 static struct sink *setup_sink(const struct pt_options *o, struct sink *s)
 {
 	enum pt_output out = o->output;
@@ -80,6 +168,7 @@ static struct sink *setup_sink(const struct pt_options *o, struct sink *s)
 		 out == PT_OUT_CSV ? &sink_csv_ops : &sink_json_ops;
 	s->out = stdout;
 	s->line_flush = tty;
+	s->lifetime = o->mode == PT_MODE_LIFETIME;
 	if (!tty)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	return s;
@@ -150,12 +239,34 @@ static int finish(struct pt_tracer *t, struct run *r)
 	return err;
 }
 
+/* --listeners: what the iterator finds, then exit */
+static int list_listeners(struct pt_tracer *t, struct run *r)
+{
+	struct inventory inv = { .run = r };
+	int err;
+
+	err = r->sink->ops->open(r->sink);
+	if (!err)
+		err = tracer_inventory(t, print_listener, &inv);
+	if (!err)
+		err = r->sink->ops->close(r->sink);
+	if (!err && fflush(r->sink->out))
+		err = -errno;
+	free(inv.seen);
+	if (err == -EPIPE)
+		return 0;
+	if (err && err != -ENOMEM)
+		fprintf(stderr, "porttrace: failed to write output: %s\n", strerror(-err));
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct pt_options opts;
 	struct pt_tracer tracer = {};
 	struct sink sink = {};
 	struct run run = {};
+	bool listeners;
 	int err;
 
 	err = pt_parse_options(argc, argv, &opts);
@@ -165,24 +276,33 @@ int main(int argc, char **argv)
 		fprintf(stderr, "porttrace: %s\n", opts.err);
 		return 2;
 	}
+	listeners = opts.mode == PT_MODE_LISTENERS;
 
 	err = setup_signals();
 	if (err)
 		goto cleanup;
-	err = tracer_start(&tracer, &opts, handle_event, &run);
+	err = tracer_start(&tracer, &opts, listeners ? NULL : handle_event, &run);
 	if (err)
 		goto cleanup;
 
 	run.opts = &opts;
 	run.sink = setup_sink(&opts, &sink);
 	run.mono_to_real = mono_to_real_offset();
+	if (listeners) {
+		err = list_listeners(&tracer, &run);
+		goto cleanup;
+	}
+	/* listeners that predate us become evidence; the tracepoints see the rest */
+	err = tracer_inventory(&tracer, NULL, NULL);
+	if (err)
+		goto cleanup;
 	err = sink.ops->open(&sink);
 	if (err) {
 		run.write_err = err;
 		err = finish(&tracer, &run);
 		goto cleanup;
 	}
-	fprintf(stderr, "porttrace: tracing TCP connect and accept (%s); Ctrl-C to end\n",
+	fprintf(stderr, "porttrace: tracing (%s); Ctrl-C to end\n",
 		tracer.attached == PT_ATTACH_BTF ? "tp_btf" : "tracepoint");
 
 	err = trace_loop(&tracer, &run);

@@ -7,25 +7,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "flow.h"
 #include "options.h"
 
 static const char usage[] =
 "Usage: porttrace [OPTIONS]\n"
-"Trace TCP connects and accepts live, with both ports, the process on each\n"
-"side, and each flow's class: ephemeral-to-static, static-to-static,\n"
-"ephemeral-to-ephemeral or static-to-ephemeral.\n"
+"Trace TCP and UDP connects, accepts, listeners and closes live, with both\n"
+"ports, the process on each side, and each flow's class: ephemeral-to-static,\n"
+"static-to-static, ephemeral-to-ephemeral or static-to-ephemeral.\n"
 "\n"
 "  -o, --output=FORMAT        table, json (JSON Lines) or csv;\n"
 "                             default: table on a terminal, else json\n"
 "  -d, --duration=SECS        stop after SECS seconds\n"
 "  -n, --count=N              stop after N events\n"
+"  -k, --kind=KIND[,KIND...]  event kinds: connect, accept, listen, unlisten,\n"
+"                             close, or all (default: connect,accept)\n"
 "  -p, --pid=PID[,PID...]     only events of these processes (the one that\n"
-"                             connected or accepted), up to 16\n"
+"                             connected, accepted, listened or closed), up to 16\n"
+"  -u, --uid=UID[,UID...]     only events of processes with these uids, up to 8\n"
+"  -c, --comm=NAME            only events of processes named NAME (exact)\n"
 "  -P, --port=PORT[,PORT...]  only flows with one of these ports at either\n"
 "                             end, up to 16\n"
-"  -k, --kind=KIND[,KIND]     only these event kinds: connect, accept\n"
+"  -C, --class=CLASS[,...]    only flows of these classes: ephemeral-to-static,\n"
+"                             static-to-static, ephemeral-to-ephemeral,\n"
+"                             static-to-ephemeral (or eph-static, ...)\n"
 "  -4, --ipv4                 only IPv4 (including IPv4-mapped IPv6)\n"
 "  -6, --ipv6                 only IPv6\n"
+"      --tcp                  only TCP\n"
+"      --udp                  only UDP (connected UDP sockets)\n"
+"      --cgroup=PATH          only processes in this cgroup v2 (or below it)\n"
+"      --netns=INODE          only sockets in this network namespace\n"
 "      --ephemeral=MODE       how a port is judged ephemeral:\n"
 "                             auto  by kernel evidence (default): a port\n"
 "                                   bound by the application is static, one\n"
@@ -34,6 +45,10 @@ static const char usage[] =
 "                                   namespace ip_local_port_range\n"
 "                             iana  49152-65535\n"
 "                             LO-HI that range\n"
+"      --listeners            print the listening TCP and bound UDP sockets\n"
+"                             of every network namespace, and exit\n"
+"      --lifetime             one record per finished flow, with duration\n"
+"                             and bytes (close records)\n"
 "      --ring-size=KIB        ring buffer size in KiB, a power of two\n"
 "                             (default 4096)\n"
 "      --attach=MODE          auto, tp_btf or tracepoint (default auto:\n"
@@ -45,9 +60,11 @@ static const char usage[] =
 "Examples:\n"
 "  porttrace                      live table of every connect and accept\n"
 "  porttrace -P 443 -k accept     who connects to this host's port 443\n"
+"  porttrace -k connect -C static-to-static   clients on fixed source ports\n"
 "  porttrace -o csv -d 60 > f.csv one minute of flows as CSV\n"
+"  porttrace --lifetime -c nginx  nginx's connections as they end\n"
+"  porttrace --listeners          every listening port, its owner and class\n"
 "  porttrace --ephemeral=iana     classify by IANA's 49152-65535\n"
-"  porttrace -p 1234,5678 -4      IPv4 flows of two processes\n"
 "\n"
 "Needs root or CAP_BPF+CAP_PERFMON, and a kernel with BTF (Linux >= 5.8).\n"
 "Ends on Ctrl-C, SIGTERM, --duration or --count, printing a summary of\n"
@@ -131,23 +148,36 @@ static int parse_list(struct pt_options *o, const char *opt, const char *arg,
 	return err;
 }
 
+static const char *const kind_names[PT_EV_MAX] = {
+	[PT_EV_CONNECT] = "connect",
+	[PT_EV_ACCEPT] = "accept",
+	[PT_EV_LISTEN] = "listen",
+	[PT_EV_UNLISTEN] = "unlisten",
+	[PT_EV_CLOSE] = "close",
+};
+
 static int parse_kinds(struct pt_options *o, const char *arg)
 {
 	char *copy = strdup(arg), *tok, *save = NULL;
-	int err = 0;
+	int err = 0, k;
 
 	if (!copy)
 		return fail(o, "out of memory");
 	o->kinds = 0;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "connect"))
-			o->kinds |= PT_KIND_BIT(PT_EV_CONNECT);
-		else if (!strcmp(tok, "accept"))
-			o->kinds |= PT_KIND_BIT(PT_EV_ACCEPT);
-		else {
-			err = fail(o, "invalid --kind '%s': must be connect or accept", tok);
+		if (!strcmp(tok, "all")) {
+			for (k = 1; k < PT_EV_MAX; k++)
+				o->kinds |= PT_KIND_BIT(k);
+			continue;
+		}
+		for (k = 1; k < PT_EV_MAX; k++)
+			if (!strcmp(tok, kind_names[k]))
+				break;
+		if (k == PT_EV_MAX) {
+			err = fail(o, "invalid --kind '%s': must be connect, accept, listen, unlisten, close or all", tok);
 			break;
 		}
+		o->kinds |= PT_KIND_BIT(k);
 	}
 	if (!err && !o->kinds)
 		err = fail(o, "empty --kind list");
@@ -155,7 +185,42 @@ static int parse_kinds(struct pt_options *o, const char *arg)
 	return err;
 }
 
-enum { OPT_EPHEMERAL = 256, OPT_ATTACH, OPT_RING_SIZE };
+static const char *const class_names[][2] = {
+	[PT_FLOW_EPH_TO_STATIC] = { "ephemeral-to-static", "eph-static" },
+	[PT_FLOW_STATIC_TO_STATIC] = { "static-to-static", "static-static" },
+	[PT_FLOW_EPH_TO_EPH] = { "ephemeral-to-ephemeral", "eph-eph" },
+	[PT_FLOW_STATIC_TO_EPH] = { "static-to-ephemeral", "static-eph" },
+};
+
+static int parse_classes(struct pt_options *o, const char *arg)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	int err = 0;
+	unsigned int c;
+
+	if (!copy)
+		return fail(o, "out of memory");
+	o->classes = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (c = 0; c < 4; c++)
+			if (!strcmp(tok, class_names[c][0]) || !strcmp(tok, class_names[c][1]))
+				break;
+		if (c == 4) {
+			err = fail(o, "invalid --class '%s': must be ephemeral-to-static, static-to-static, ephemeral-to-ephemeral or static-to-ephemeral", tok);
+			break;
+		}
+		o->classes |= 1u << c;
+	}
+	if (!err && !o->classes)
+		err = fail(o, "empty --class list");
+	free(copy);
+	return err;
+}
+
+enum {
+	OPT_EPHEMERAL = 256, OPT_ATTACH, OPT_RING_SIZE, OPT_TCP, OPT_UDP, OPT_CGROUP,
+	OPT_NETNS, OPT_LISTENERS, OPT_LIFETIME,
+};
 
 static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -164,6 +229,15 @@ static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "port", required_argument, NULL, 'P' },
 	{ "kind", required_argument, NULL, 'k' },
+	{ "uid", required_argument, NULL, 'u' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "class", required_argument, NULL, 'C' },
+	{ "tcp", no_argument, NULL, OPT_TCP },
+	{ "udp", no_argument, NULL, OPT_UDP },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "listeners", no_argument, NULL, OPT_LISTENERS },
+	{ "lifetime", no_argument, NULL, OPT_LIFETIME },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "ephemeral", required_argument, NULL, OPT_EPHEMERAL },
@@ -182,11 +256,12 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->kinds = PT_KIND_BIT(PT_EV_CONNECT) | PT_KIND_BIT(PT_EV_ACCEPT);
+	o->protos = PT_KIND_BIT(PT_PROTO_TCP & 31) | PT_KIND_BIT(PT_PROTO_UDP & 31);
 	o->ring_kib = 4096;
 
 	optind = 0;	/* glibc: full re-initialisation, so tests can parse twice */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:d:n:p:P:k:46vhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:d:n:p:P:k:u:c:C:46vhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!strcmp(optarg, "table"))
@@ -221,6 +296,43 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 		case 'k':
 			if (parse_kinds(o, optarg))
 				return -EINVAL;
+			break;
+		case 'u':
+			err = parse_list(o, "--uid", optarg, 0, 4294967294UL, o->uids,
+					 sizeof(__u32), PT_MAX_UIDS, &o->nuids);
+			if (err)
+				return err;
+			break;
+		case 'c':
+			if (!*optarg || strlen(optarg) >= PT_COMM_LEN)
+				return fail(o, "invalid --comm '%s': must be 1-%d characters", optarg, PT_COMM_LEN - 1);
+			strcpy(o->comm, optarg);
+			break;
+		case 'C':
+			if (parse_classes(o, optarg))
+				return -EINVAL;
+			break;
+		case OPT_TCP:
+		case OPT_UDP:
+			if (o->protos != (PT_KIND_BIT(PT_PROTO_TCP & 31) | PT_KIND_BIT(PT_PROTO_UDP & 31)))
+				return fail(o, "--tcp and --udp exclude each other");
+			o->protos = c == OPT_TCP ? PT_KIND_BIT(PT_PROTO_TCP & 31) : PT_KIND_BIT(PT_PROTO_UDP & 31);
+			break;
+		case OPT_CGROUP:
+			if (!*optarg)
+				return fail(o, "invalid --cgroup '': must be a cgroup v2 path");
+			o->cgroup = optarg;
+			break;
+		case OPT_NETNS:
+			if (pt_parse_ulong(optarg, 1, 4294967295UL, &v))
+				return fail(o, "invalid --netns '%s': must be a namespace inode number (stat -L -c %%i /proc/PID/ns/net)", optarg);
+			o->netns = (__u32)v;
+			break;
+		case OPT_LISTENERS:
+			o->mode = PT_MODE_LISTENERS;
+			break;
+		case OPT_LIFETIME:
+			o->mode = PT_MODE_LIFETIME;
 			break;
 		case '4':
 		case '6':
@@ -273,5 +385,8 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 	}
 	if (optind < argc)
 		return fail(o, "unexpected argument '%s'; see porttrace --help", argv[optind]);
+	/* --lifetime is about finished flows: close records, whatever -k said */
+	if (o->mode == PT_MODE_LIFETIME)
+		o->kinds = PT_KIND_BIT(PT_EV_CLOSE);
 	return PT_OPTS_OK;
 }

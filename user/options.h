@@ -32,7 +32,14 @@ struct pt_eph_policy {
 	uint16_t lo, hi;	/* for PT_EPH_IANA and PT_EPH_RANGE */
 };
 
+enum pt_mode {
+	PT_MODE_LIVE = 0,	/* print events as they happen */
+	PT_MODE_LISTENERS,	/* print the listeners found at start and exit */
+	PT_MODE_LIFETIME,	/* one close record per finished flow */
+};
+
 struct pt_options {
+	enum pt_mode mode;
 	enum pt_output output;
 	unsigned long duration;	/* seconds, 0: until interrupted */
 	unsigned long count;	/* events, 0: unlimited */
@@ -40,8 +47,15 @@ struct pt_options {
 	unsigned int npids;
 	__u16 ports[PT_MAX_PORTS];
 	unsigned int nports;
+	__u32 uids[PT_MAX_UIDS];
+	unsigned int nuids;
 	__u32 kinds;		/* PT_KIND_BIT() mask */
+	__u32 protos;		/* PT_KIND_BIT(proto & 31) mask */
+	__u32 classes;		/* 1 << enum pt_flow_class; 0: all */
 	__u8 family;		/* 0 or PT_FAMILY_IPV4/6 */
+	char comm[PT_COMM_LEN];	/* exact process name, "" for any */
+	const char *cgroup;	/* --cgroup=PATH */
+	__u32 netns;		/* --netns=INODE, 0 for any */
 	struct pt_eph_policy eph;
 	enum pt_attach_mode attach;
 	unsigned long ring_kib;

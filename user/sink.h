@@ -21,6 +21,7 @@ struct sink {
 	const struct sink_ops *ops;
 	FILE *out;
 	bool line_flush;	/* flush after every record (a terminal) */
+	bool lifetime;		/* table: one line per finished flow (--lifetime) */
 	unsigned long rows;
 };
 

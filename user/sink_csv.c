@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * CSV sink, RFC 4180: a header row, CRLF line ends, the JSON keys as column
- * names in the same order. Only comm is untrusted; every other cell is a
- * number or a string we generated, none of which needs quoting.
+ * names in the same order (both come from record.c). A field that does not
+ * apply is an empty cell. Every string cell goes through esc_csv: comm is
+ * hostile, and nothing else may ever start a formula either.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <linux/types.h>
 #include "escape.h"
+#include "record.h"
 #include "sink.h"
 
 /* A buffered stream may report a failed write only at a later flush. */
@@ -20,44 +21,61 @@ static int csv_result(struct sink *s, int ret)
 	return 0;
 }
 
-static int csv_open(struct sink *s)
+static int csv_put_line(struct sink *s, struct pt_line *l)
 {
 	int ret;
 
+	pt_line_puts(l, "\r\n");
+	if (l->over)
+		return -ENOBUFS;
+	/* one call per record: on error nothing past stdio's own partial write */
 	errno = 0;
-	ret = fputs("time,kind,proto,family,pid,comm,uid,cgroup_id,netns,"
-		    "client_addr,client_port,client_port_class,"
-		    "server_addr,server_port,server_port_class,"
-		    "flow_class,ephemeral_range,evidence,attribution\r\n",
-		    s->out);
-	return csv_result(s, ret == EOF ? -1 : 0);
+	ret = fwrite(l->buf, 1, l->len, s->out) == l->len ? 0 : -1;
+	return csv_result(s, ret);
+}
+
+static int csv_open(struct sink *s)
+{
+	struct pt_line l;
+	size_t i;
+
+	l.len = 0;
+	l.over = false;
+	for (i = 0; i < PT_NFIELDS; i++) {
+		if (i)
+			pt_line_puts(&l, ",");
+		pt_line_puts(&l, pt_field_names[i]);
+	}
+	return csv_put_line(s, &l);
+}
+
+static int csv_write_record(struct sink *s, const struct pt_record *r)
+{
+	struct pt_line l;
+	size_t i;
+
+	l.len = 0;
+	l.over = false;
+	for (i = 0; i < PT_NFIELDS; i++) {
+		const struct pt_value *v = &r->v[i];
+
+		if (i)
+			pt_line_puts(&l, ",");
+		if (v->type == PT_VAL_STR)
+			pt_line_esc(&l, esc_csv, v->s, v->len);
+		else if (v->type == PT_VAL_BARE)
+			pt_line_put(&l, v->s, v->len);
+	}
+	return csv_put_line(s, &l);
 }
 
 static int csv_write_flow(struct sink *s, const struct pt_flow *f)
 {
-	const struct pt_event *e = f->ev;
-	char comm[ESC_BUF_SIZE(PT_COMM_LEN)];
+	struct pt_record r;
 	int ret;
 
-	esc_csv(comm, sizeof(comm), e->comm, sizeof(e->comm));
-
-	errno = 0;
-	ret = fprintf(s->out,
-		      "%s,%s,%s,%s,%u,%s,%u,%llu,%u,%s,%u,%s,%s,%u,%s,%s,"
-		      "%u-%u,client=%s server=%s,%s\r\n",
-		      f->time, pt_kind_str(e->kind), pt_proto_str(e->proto),
-		      pt_family_str(e->family), e->pid, comm, e->uid,
-		      (unsigned long long)e->cgroup_id, e->netns,
-		      f->client_addr, e->client_port,
-		      pt_port_class_str(f->client_class),
-		      f->server_addr, e->server_port,
-		      pt_port_class_str(f->server_class),
-		      pt_flow_class_str(f->flow_class),
-		      f->eph_lo, f->eph_hi,
-		      pt_evidence_str(f->client_evidence),
-		      pt_evidence_str(f->server_evidence),
-		      pt_attribution_str(e->attribution));
-	ret = csv_result(s, ret);
+	pt_record_from_flow(&r, f);
+	ret = csv_write_record(s, &r);
 	if (!ret)
 		s->rows++;
 	return ret;
@@ -66,15 +84,10 @@ static int csv_write_flow(struct sink *s, const struct pt_flow *f)
 /* Same columns as a flow row so the file stays rectangular for any reader. */
 static int csv_write_stats(struct sink *s, const struct pt_stats *st)
 {
-	int ret;
+	struct pt_record r;
 
-	errno = 0;
-	ret = fprintf(s->out,
-		      "%s,stats,,,,,,,,,,,,,,,,events=%" PRIu64 " lost=%" PRIu64
-		      " lost_ringbuf=%" PRIu64 " lost_recursion=%" PRIu64 ",\r\n",
-		      st->time, st->events, st->lost, st->lost_ringbuf,
-		      st->lost_recursion);
-	return csv_result(s, ret);
+	pt_record_from_stats(&r, st);
+	return csv_write_record(s, &r);
 }
 
 static int csv_close(struct sink *s)

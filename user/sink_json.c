@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * JSON Lines sink: one object per line, keys in the same order as the CSV
- * columns, no whitespace, so `grep` and `jq -c` both work on the stream.
+ * columns (both come from record.c), no whitespace, so `grep` and `jq -c`
+ * both work on the stream. A field that does not apply is null.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/types.h>
 #include "escape.h"
+#include "record.h"
 #include "sink.h"
 
 /*
@@ -31,37 +33,41 @@ static int json_open(struct sink *s)
 
 static int json_write_flow(struct sink *s, const struct pt_flow *f)
 {
-	const struct pt_event *e = f->ev;
-	char comm[ESC_BUF_SIZE(PT_COMM_LEN)];
+	struct pt_record r;
+	struct pt_line l;
+	size_t i;
 	int ret;
 
-	esc_json(comm, sizeof(comm), e->comm, sizeof(e->comm));
+	pt_record_from_flow(&r, f);
+	l.len = 0;
+	l.over = false;
+	for (i = 0; i < PT_NFIELDS; i++) {
+		const struct pt_value *v = &r.v[i];
+
+		pt_line_puts(&l, i ? ",\"" : "{\"");
+		pt_line_puts(&l, pt_field_names[i]);
+		pt_line_puts(&l, "\":");
+		switch (v->type) {
+		case PT_VAL_STR:
+			pt_line_puts(&l, "\"");
+			pt_line_esc(&l, esc_json, v->s, v->len);
+			pt_line_puts(&l, "\"");
+			break;
+		case PT_VAL_BARE:
+			pt_line_put(&l, v->s, v->len);
+			break;
+		default:
+			pt_line_puts(&l, "null");
+			break;
+		}
+	}
+	pt_line_puts(&l, "}\n");
+	if (l.over)
+		return -ENOBUFS;
 
 	/* one call per record: on error nothing past stdio's own partial write */
 	errno = 0;
-	ret = fprintf(s->out,
-		      "{\"time\":\"%s\",\"kind\":\"%s\",\"proto\":\"%s\","
-		      "\"family\":\"%s\",\"pid\":%u,\"comm\":\"%s\",\"uid\":%u,"
-		      "\"cgroup_id\":%llu,\"netns\":%u,"
-		      "\"client_addr\":\"%s\",\"client_port\":%u,"
-		      "\"client_port_class\":\"%s\","
-		      "\"server_addr\":\"%s\",\"server_port\":%u,"
-		      "\"server_port_class\":\"%s\",\"flow_class\":\"%s\","
-		      "\"ephemeral_range\":\"%u-%u\","
-		      "\"evidence\":\"client=%s server=%s\","
-		      "\"attribution\":\"%s\"}\n",
-		      f->time, pt_kind_str(e->kind), pt_proto_str(e->proto),
-		      pt_family_str(e->family), e->pid, comm, e->uid,
-		      (unsigned long long)e->cgroup_id, e->netns,
-		      f->client_addr, e->client_port,
-		      pt_port_class_str(f->client_class),
-		      f->server_addr, e->server_port,
-		      pt_port_class_str(f->server_class),
-		      pt_flow_class_str(f->flow_class),
-		      f->eph_lo, f->eph_hi,
-		      pt_evidence_str(f->client_evidence),
-		      pt_evidence_str(f->server_evidence),
-		      pt_attribution_str(e->attribution));
+	ret = fwrite(l.buf, 1, l.len, s->out) == l.len ? 0 : -1;
 	ret = json_result(s, ret);
 	if (!ret)
 		s->rows++;

@@ -3,15 +3,33 @@
  * Terminal table: fixed columns, one space apart, a worst-case IPv4 line
  * within 100 columns. Every byte of comm is escaped: a raw ESC would let any
  * process on the host drive the operator's terminal.
+ *
+ * Two layouts. Events: TIME EVENT PID COMM CLIENT SERVER CLASS, where CLASS
+ * is the flow class, "!" and the outcome for a failed connect/accept, or the
+ * listening port's class. Lifetime (--lifetime): TIME PID COMM CLIENT SERVER
+ * TX_KB RX_KB MS, one line per finished flow; COMM is cut to 12 there to make
+ * room for the numbers.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <linux/types.h>
 #include "escape.h"
 #include "sink.h"
 
-#define TABLE_FMT	"%-8s %-7s %7s %-15s %-21s %-21s %s\n"
+#define TABLE_FMT	"%-8s %-8s %7s %-15s %-21s %-21s %s\n"
 #define TABLE_COMM_W	15
+/*
+ * 8+8+7+15+21+21 columns and 6 spaces leave 14 for CLASS: a longer outcome
+ * is abbreviated (see class_failed) rather than breaking the budget.
+ */
+#define TABLE_CLASS_W	14
+
+#define LIFE_FMT	"%-8s %7s %-12s %-21s %-21s %7s %7s %s\n"
+#define LIFE_COMM_W	12
+/* 8+7+12+21+21+7+7 columns and 7 spaces leave 10 digits of MS: 115 days */
+#define LIFE_NUM_W	7
+
 /* "[" addr "]:" port */
 #define TABLE_EP_LEN	(INET6_ADDRSTRLEN + 8)
 
@@ -42,10 +60,104 @@ static const char *class_short(enum pt_flow_class c)
 	}
 }
 
+static const char *port_class_short(enum pt_port_class c)
+{
+	switch (c) {
+	case PT_PORT_STATIC:
+		return "static";
+	case PT_PORT_EPHEMERAL:
+		return "eph";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * "!" and the outcome, within TABLE_CLASS_W: no-ephemeral-port is shortened,
+ * and an errno name too long to fit (none a connect returns in practice)
+ * becomes its number, which is exact where a cut name would not be.
+ */
+static void class_failed(char *buf, size_t n, unsigned int result)
+{
+	const char *r = pt_result_str(result);
+
+	if (result == EADDRNOTAVAIL)
+		r = "no-eph-port";
+	if (strlen(r) + 1 > TABLE_CLASS_W)
+		snprintf(buf, n, "!errno-%u", result);
+	else
+		snprintf(buf, n, "!%s", r);
+}
+
+static void table_class(char *buf, size_t n, const struct pt_flow *f)
+{
+	const struct pt_event *e = f->ev;
+
+	switch (e->kind) {
+	case PT_EV_CONNECT:
+	case PT_EV_ACCEPT:
+		if (e->result) {
+			class_failed(buf, n, e->result);
+			return;
+		}
+		break;
+	case PT_EV_LISTEN:
+	case PT_EV_UNLISTEN:
+		snprintf(buf, n, "%s", port_class_short(f->server_class));
+		return;
+	default:
+		break;
+	}
+	snprintf(buf, n, "%s", class_short(f->flow_class));
+}
+
 /* Brackets keep an IPv6 address's colons apart from the port's (RFC 3986). */
 static void endpoint(char *buf, size_t n, const char *addr, unsigned int port)
 {
 	snprintf(buf, n, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+}
+
+/* HH:MM:SS out of "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" */
+static void short_time(char buf[9], const struct pt_flow *f)
+{
+	strcpy(buf, "-");
+	if (strnlen(f->time, sizeof(f->time)) >= 19) {
+		memcpy(buf, f->time + 11, 8);
+		buf[8] = '\0';
+	}
+}
+
+/* With no process behind the record, the comm read then is not its owner. */
+static void pid_comm(char *pid, size_t pidn, char *comm, size_t commn,
+		     const struct pt_event *e)
+{
+	if (e->attribution == PT_ATTR_NONE) {
+		snprintf(pid, pidn, "-");
+		comm[0] = '\0';
+		return;
+	}
+	snprintf(pid, pidn, "%u", e->pid);
+	/* the escaper never splits an escape, so cutting it here is safe */
+	esc_term(comm, commn, e->comm, sizeof(e->comm));
+}
+
+/*
+ * KiB within LIFE_NUM_W characters: exact up to 9999999 KiB (9.5 GiB), then
+ * in the next unit up with its letter, so a huge flow cannot push the line.
+ */
+static void kib(char *buf, size_t n, uint64_t bytes)
+{
+	static const char units[] = "MGTPE";
+	uint64_t v = bytes / 1024;
+	size_t u;
+
+	if (v <= 9999999) {
+		snprintf(buf, n, "%" PRIu64, v);
+		return;
+	}
+	for (u = 0; u < sizeof(units) - 2 && v / 1024 > 999999; u++)
+		v /= 1024;
+	snprintf(buf, n, "%" PRIu64 "%c", v / 1024, units[u]);
 }
 
 static int table_open(struct sink *s)
@@ -53,32 +165,63 @@ static int table_open(struct sink *s)
 	int ret;
 
 	errno = 0;
-	ret = fprintf(s->out, TABLE_FMT, "TIME", "EVENT", "PID", "COMM",
-		      "CLIENT", "SERVER", "CLASS");
+	if (s->lifetime)
+		ret = fprintf(s->out, LIFE_FMT, "TIME", "PID", "COMM", "CLIENT",
+			      "SERVER", "TX_KB", "RX_KB", "MS");
+	else
+		ret = fprintf(s->out, TABLE_FMT, "TIME", "EVENT", "PID", "COMM",
+			      "CLIENT", "SERVER", "CLASS");
 	return table_result(s, ret);
+}
+
+static int write_event(struct sink *s, const struct pt_flow *f)
+{
+	const struct pt_event *e = f->ev;
+	char comm[TABLE_COMM_W + 1], pid[12], time[9], class[32];
+	char client[TABLE_EP_LEN] = "-", server[TABLE_EP_LEN];
+
+	short_time(time, f);
+	pid_comm(pid, sizeof(pid), comm, sizeof(comm), e);
+	if (pt_has_client(e))
+		endpoint(client, sizeof(client), f->client_addr, e->client_port);
+	endpoint(server, sizeof(server), f->server_addr, e->server_port);
+	table_class(class, sizeof(class), f);
+
+	errno = 0;
+	return fprintf(s->out, TABLE_FMT, time, pt_kind_str(e->kind), pid,
+		       comm, client, server, class);
+}
+
+/* A record that is no finished flow still shows, with "-" for its numbers. */
+static int write_lifetime(struct sink *s, const struct pt_flow *f)
+{
+	const struct pt_event *e = f->ev;
+	char comm[LIFE_COMM_W + 1], pid[12], time[9];
+	char client[TABLE_EP_LEN] = "-", server[TABLE_EP_LEN];
+	char tx[24] = "-", rx[24] = "-", ms[24] = "-";
+
+	short_time(time, f);
+	pid_comm(pid, sizeof(pid), comm, sizeof(comm), e);
+	if (pt_has_client(e))
+		endpoint(client, sizeof(client), f->client_addr, e->client_port);
+	endpoint(server, sizeof(server), f->server_addr, e->server_port);
+	if (e->kind == PT_EV_CLOSE) {
+		kib(tx, sizeof(tx), e->tx_bytes);
+		kib(rx, sizeof(rx), e->rx_bytes);
+		snprintf(ms, sizeof(ms), "%" PRIu64,
+			 (uint64_t)e->duration_ns / 1000000);
+	}
+
+	errno = 0;
+	return fprintf(s->out, LIFE_FMT, time, pid, comm, client, server,
+		       tx, rx, ms);
 }
 
 static int table_write_flow(struct sink *s, const struct pt_flow *f)
 {
-	const struct pt_event *e = f->ev;
-	char comm[TABLE_COMM_W + 1], pid[12], time[9] = "-";
-	char client[TABLE_EP_LEN], server[TABLE_EP_LEN];
 	int ret;
 
-	/* the escaper never splits an escape, so cutting it here is safe */
-	esc_term(comm, sizeof(comm), e->comm, sizeof(e->comm));
-	/* HH:MM:SS out of "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" */
-	if (strnlen(f->time, sizeof(f->time)) >= 19) {
-		memcpy(time, f->time + 11, 8);
-		time[8] = '\0';
-	}
-	snprintf(pid, sizeof(pid), "%u", e->pid);
-	endpoint(client, sizeof(client), f->client_addr, e->client_port);
-	endpoint(server, sizeof(server), f->server_addr, e->server_port);
-
-	errno = 0;
-	ret = fprintf(s->out, TABLE_FMT, time, pt_kind_str(e->kind), pid,
-		      comm, client, server, class_short(f->flow_class));
+	ret = s->lifetime ? write_lifetime(s, f) : write_event(s, f);
 	ret = table_result(s, ret);
 	if (!ret)
 		s->rows++;

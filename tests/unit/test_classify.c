@@ -2,6 +2,7 @@
 /* Classification over the port-class/evidence table of DESIGN.md. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <string.h>
@@ -17,6 +18,7 @@ struct port_case {
 	uint16_t port;
 	unsigned int origin, src;
 	uint16_t lo, hi;
+	bool reserved;
 	enum pt_port_class cls;
 	enum pt_evidence evid;
 };
@@ -25,27 +27,31 @@ static void test_port_table(void **state)
 {
 	static const struct port_case cases[] = {
 		/* origin wins wherever the port lies */
-		{ &autopol, 50055, PT_ORIGIN_BOUND, PT_SRC_LISTENER, 32768, 60999, PT_PORT_STATIC, PT_EVID_LISTENER },
-		{ &autopol, 41234, PT_ORIGIN_KERNEL, PT_SRC_LISTENER, 32768, 60999, PT_PORT_EPHEMERAL, PT_EVID_LISTENER },
-		{ &autopol, 1000, PT_ORIGIN_KERNEL, PT_SRC_SOCKET, 32768, 60999, PT_PORT_EPHEMERAL, PT_EVID_SOCKET },
-		{ &autopol, 5555, PT_ORIGIN_BOUND, PT_SRC_SOCKET, 32768, 60999, PT_PORT_STATIC, PT_EVID_SOCKET },
-		{ &autopol, 40000, PT_ORIGIN_BOUND, PT_SRC_PEER, 32768, 60999, PT_PORT_STATIC, PT_EVID_PEER },
-		{ &autopol, 40000, PT_ORIGIN_KERNEL, PT_SRC_PEER, 32768, 60999, PT_PORT_EPHEMERAL, PT_EVID_PEER },
+		{ &autopol, 50055, PT_ORIGIN_BOUND, PT_SRC_LISTENER, 32768, 60999, false, PT_PORT_STATIC, PT_EVID_LISTENER },
+		{ &autopol, 41234, PT_ORIGIN_KERNEL, PT_SRC_LISTENER, 32768, 60999, false, PT_PORT_EPHEMERAL, PT_EVID_LISTENER },
+		{ &autopol, 1000, PT_ORIGIN_KERNEL, PT_SRC_SOCKET, 32768, 60999, false, PT_PORT_EPHEMERAL, PT_EVID_SOCKET },
+		{ &autopol, 5555, PT_ORIGIN_BOUND, PT_SRC_SOCKET, 32768, 60999, false, PT_PORT_STATIC, PT_EVID_SOCKET },
+		{ &autopol, 40000, PT_ORIGIN_BOUND, PT_SRC_PEER, 32768, 60999, false, PT_PORT_STATIC, PT_EVID_PEER },
+		{ &autopol, 40000, PT_ORIGIN_KERNEL, PT_SRC_PEER, 32768, 60999, false, PT_PORT_EPHEMERAL, PT_EVID_PEER },
 		/* no socket on this host: the flow's own range, edges included */
-		{ &autopol, 32768, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, PT_PORT_EPHEMERAL, PT_EVID_RANGE },
-		{ &autopol, 60999, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, PT_PORT_EPHEMERAL, PT_EVID_RANGE },
-		{ &autopol, 32767, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, PT_PORT_STATIC, PT_EVID_RANGE },
-		{ &autopol, 61000, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, PT_PORT_STATIC, PT_EVID_RANGE },
-		{ &autopol, 20500, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 20000, 20999, PT_PORT_EPHEMERAL, PT_EVID_RANGE },
-		{ &autopol, 40000, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 20000, 20999, PT_PORT_STATIC, PT_EVID_RANGE },
+		{ &autopol, 32768, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, false, PT_PORT_EPHEMERAL, PT_EVID_RANGE },
+		{ &autopol, 60999, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, false, PT_PORT_EPHEMERAL, PT_EVID_RANGE },
+		{ &autopol, 32767, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, false, PT_PORT_STATIC, PT_EVID_RANGE },
+		{ &autopol, 61000, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, false, PT_PORT_STATIC, PT_EVID_RANGE },
+		{ &autopol, 20500, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 20000, 20999, false, PT_PORT_EPHEMERAL, PT_EVID_RANGE },
+		{ &autopol, 40000, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 20000, 20999, false, PT_PORT_STATIC, PT_EVID_RANGE },
+		/* a reserved port is never handed out: static by range */
+		{ &autopol, 40000, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, true, PT_PORT_STATIC, PT_EVID_RANGE },
+		/* ... but origin still wins over a reservation */
+		{ &autopol, 40000, PT_ORIGIN_KERNEL, PT_SRC_SOCKET, 32768, 60999, true, PT_PORT_EPHEMERAL, PT_EVID_SOCKET },
 		/* an origin without a source is no evidence */
-		{ &autopol, 40000, PT_ORIGIN_BOUND, PT_SRC_NONE, 32768, 60999, PT_PORT_EPHEMERAL, PT_EVID_RANGE },
+		{ &autopol, 40000, PT_ORIGIN_BOUND, PT_SRC_NONE, 32768, 60999, false, PT_PORT_EPHEMERAL, PT_EVID_RANGE },
 		/* plain range modes ignore origin */
-		{ &iana, 49152, PT_ORIGIN_BOUND, PT_SRC_SOCKET, 32768, 60999, PT_PORT_EPHEMERAL, PT_EVID_IANA },
-		{ &iana, 49151, PT_ORIGIN_KERNEL, PT_SRC_SOCKET, 32768, 60999, PT_PORT_STATIC, PT_EVID_IANA },
-		{ &iana, 65535, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, PT_PORT_EPHEMERAL, PT_EVID_IANA },
-		{ &user, 20999, PT_ORIGIN_BOUND, PT_SRC_LISTENER, 32768, 60999, PT_PORT_EPHEMERAL, PT_EVID_USER_RANGE },
-		{ &user, 21000, PT_ORIGIN_KERNEL, PT_SRC_SOCKET, 32768, 60999, PT_PORT_STATIC, PT_EVID_USER_RANGE },
+		{ &iana, 49152, PT_ORIGIN_BOUND, PT_SRC_SOCKET, 32768, 60999, false, PT_PORT_EPHEMERAL, PT_EVID_IANA },
+		{ &iana, 49151, PT_ORIGIN_KERNEL, PT_SRC_SOCKET, 32768, 60999, false, PT_PORT_STATIC, PT_EVID_IANA },
+		{ &iana, 65535, PT_ORIGIN_UNKNOWN, PT_SRC_NONE, 32768, 60999, false, PT_PORT_EPHEMERAL, PT_EVID_IANA },
+		{ &user, 20999, PT_ORIGIN_BOUND, PT_SRC_LISTENER, 32768, 60999, false, PT_PORT_EPHEMERAL, PT_EVID_USER_RANGE },
+		{ &user, 21000, PT_ORIGIN_KERNEL, PT_SRC_SOCKET, 32768, 60999, false, PT_PORT_STATIC, PT_EVID_USER_RANGE },
 	};
 	(void)state;
 
@@ -54,7 +60,7 @@ static void test_port_table(void **state)
 		enum pt_port_class cls;
 		enum pt_evidence evid;
 
-		classify_port(c->pol, c->port, c->origin, c->src, c->lo, c->hi, &cls, &evid);
+		classify_port(c->pol, c->port, c->origin, c->src, c->lo, c->hi, c->reserved, &cls, &evid);
 		if (cls != c->cls || evid != c->evid)
 			fail_msg("case %zu (port %u): class %s evidence %s, want %s %s", i,
 				 c->port, pt_port_class_str(cls), pt_evidence_str(evid),

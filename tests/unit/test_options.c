@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
+#include "flow.h"
 #include "options.h"
 
 #define ARGV(...) ((char *[]){ "porttrace", __VA_ARGS__, NULL })
@@ -65,6 +66,25 @@ static void test_values(void **state)
 	assert_int_equal(o.family, PT_FAMILY_IPV4);
 	assert_int_equal(o.kinds, PT_KIND_BIT(PT_EV_CONNECT) | PT_KIND_BIT(PT_EV_ACCEPT));
 
+	assert_int_equal(PARSE(&o, "-k", "all", "-u", "0,1000", "-c", "nginx", "-C", "eph-eph,static-to-static",
+			       "--udp", "--cgroup=/system.slice", "--netns=4026531840", "--listeners"), PT_OPTS_OK);
+	assert_int_equal(o.kinds, PT_KIND_BIT(PT_EV_CONNECT) | PT_KIND_BIT(PT_EV_ACCEPT) |
+			 PT_KIND_BIT(PT_EV_LISTEN) | PT_KIND_BIT(PT_EV_UNLISTEN) | PT_KIND_BIT(PT_EV_CLOSE));
+	assert_int_equal(o.nuids, 2);
+	assert_int_equal(o.uids[0], 0);
+	assert_int_equal(o.uids[1], 1000);
+	assert_string_equal(o.comm, "nginx");
+	assert_int_equal(o.classes, (1u << PT_FLOW_EPH_TO_EPH) | (1u << PT_FLOW_STATIC_TO_STATIC));
+	assert_int_equal(o.protos, PT_KIND_BIT(PT_PROTO_UDP & 31));
+	assert_string_equal(o.cgroup, "/system.slice");
+	assert_int_equal(o.netns, 4026531840u);
+	assert_int_equal(o.mode, PT_MODE_LISTENERS);
+
+	/* --lifetime means close records, whatever -k said */
+	assert_int_equal(PARSE(&o, "-k", "connect", "--lifetime"), PT_OPTS_OK);
+	assert_int_equal(o.mode, PT_MODE_LIFETIME);
+	assert_int_equal(o.kinds, PT_KIND_BIT(PT_EV_CLOSE));
+
 	/* -p twice accumulates */
 	assert_int_equal(PARSE(&o, "-p", "7", "-p", "8"), PT_OPTS_OK);
 	assert_int_equal(o.npids, 2);
@@ -89,7 +109,11 @@ static void test_errors(void **state)
 		{ "-d", "0", "invalid --duration '0': must be 1-31536000 seconds" },
 		{ "-d", "1.5", "invalid --duration '1.5': must be 1-31536000 seconds" },
 		{ "-n", "", "invalid --count '': must be a positive number" },
-		{ "-k", "close", "invalid --kind 'close': must be connect or accept" },
+		{ "-k", "open", "invalid --kind 'open': must be connect, accept, listen, unlisten, close or all" },
+		{ "-C", "eph", "invalid --class 'eph': must be ephemeral-to-static, static-to-static, ephemeral-to-ephemeral or static-to-ephemeral" },
+		{ "--uid", "x", "invalid --uid 'x': must be 0-4294967294" },
+		{ "--comm", "0123456789abcdef", "invalid --comm '0123456789abcdef': must be 1-15 characters" },
+		{ "--netns", "0", "invalid --netns '0': must be a namespace inode number (stat -L -c %i /proc/PID/ns/net)" },
 		{ "--ephemeral", "5-3", "invalid --ephemeral '5-3': must be auto, iana or LO-HI with 1 <= LO <= HI <= 65535" },
 		{ "--ephemeral", "1000", "invalid --ephemeral '1000': must be auto, iana or LO-HI with 1 <= LO <= HI <= 65535" },
 		{ "--ephemeral", "0-10", "invalid --ephemeral '0-10': must be auto, iana or LO-HI with 1 <= LO <= HI <= 65535" },
@@ -106,6 +130,8 @@ static void test_errors(void **state)
 		assert_string_equal(o.err, cases[i].err);
 		assert_null(strchr(o.err, '\n'));
 	}
+	assert_int_equal(PARSE(&o, "--tcp", "--udp"), -EINVAL);
+	assert_string_equal(o.err, "--tcp and --udp exclude each other");
 	assert_int_equal(PARSE(&o, "-4", "-6"), -EINVAL);
 	assert_string_equal(o.err, "-4 and -6 exclude each other");
 	assert_int_equal(PARSE(&o, "--bogus"), -EINVAL);

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Which fields a record kind carries, decided once for JSON and CSV. The
+ * rules (null where a field does not apply) are part of the output contract.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/types.h>
+#include "escape.h"
+#include "record.h"
+
+const char *const pt_field_names[PT_NFIELDS] = {
+	[PT_FLD_TIME] = "time",
+	[PT_FLD_KIND] = "kind",
+	[PT_FLD_PROTO] = "proto",
+	[PT_FLD_FAMILY] = "family",
+	[PT_FLD_SIDE] = "side",
+	[PT_FLD_PID] = "pid",
+	[PT_FLD_COMM] = "comm",
+	[PT_FLD_UID] = "uid",
+	[PT_FLD_CGROUP_ID] = "cgroup_id",
+	[PT_FLD_CONTAINER_ID] = "container_id",
+	[PT_FLD_NETNS] = "netns",
+	[PT_FLD_CLIENT_ADDR] = "client_addr",
+	[PT_FLD_CLIENT_PORT] = "client_port",
+	[PT_FLD_CLIENT_PORT_CLASS] = "client_port_class",
+	[PT_FLD_SERVER_ADDR] = "server_addr",
+	[PT_FLD_SERVER_PORT] = "server_port",
+	[PT_FLD_SERVER_PORT_CLASS] = "server_port_class",
+	[PT_FLD_FLOW_CLASS] = "flow_class",
+	[PT_FLD_EPHEMERAL_RANGE] = "ephemeral_range",
+	[PT_FLD_EVIDENCE] = "evidence",
+	[PT_FLD_ATTRIBUTION] = "attribution",
+	[PT_FLD_RESULT] = "result",
+	[PT_FLD_LATENCY_US] = "latency_us",
+	[PT_FLD_DURATION_MS] = "duration_ms",
+	[PT_FLD_TX_BYTES] = "tx_bytes",
+	[PT_FLD_RX_BYTES] = "rx_bytes",
+	[PT_FLD_CLOSED_FIRST] = "closed_first",
+	[PT_FLD_BOUND] = "bound",
+};
+
+static void set_str(struct pt_record *r, enum pt_field i, const char *s)
+{
+	if (!s) {
+		r->v[i].type = PT_VAL_NULL;
+		return;
+	}
+	r->v[i] = (struct pt_value){ PT_VAL_STR, s, strlen(s) };
+}
+
+static void set_bare(struct pt_record *r, enum pt_field i, const char *s)
+{
+	r->v[i] = (struct pt_value){ PT_VAL_BARE, s, strlen(s) };
+}
+
+static void set_u64(struct pt_record *r, enum pt_field i, uint64_t n)
+{
+	snprintf(r->num[i], sizeof(r->num[i]), "%" PRIu64, n);
+	set_bare(r, i, r->num[i]);
+}
+
+void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
+{
+	const struct pt_event *e = f->ev;
+	bool client = pt_has_client(e);
+	bool attributed = e->attribution != PT_ATTR_NONE;
+
+	memset(r->v, 0, sizeof(r->v));
+
+	set_str(r, PT_FLD_TIME, f->time);
+	set_str(r, PT_FLD_KIND, pt_kind_str(e->kind));
+	set_str(r, PT_FLD_PROTO, pt_proto_str(e->proto));
+	set_str(r, PT_FLD_FAMILY, pt_family_str(e->family));
+	set_str(r, PT_FLD_SIDE, pt_side_str(e->side));
+	/* no process took part: whatever ran on the CPU is not the owner */
+	if (attributed) {
+		set_u64(r, PT_FLD_PID, e->pid);
+		r->v[PT_FLD_COMM] = (struct pt_value){
+			PT_VAL_STR, e->comm, sizeof(e->comm),
+		};
+		set_u64(r, PT_FLD_UID, e->uid);
+	} else {
+		set_str(r, PT_FLD_COMM, "");
+	}
+	set_u64(r, PT_FLD_CGROUP_ID, e->cgroup_id);
+	set_str(r, PT_FLD_CONTAINER_ID, f->container_id);
+	set_u64(r, PT_FLD_NETNS, e->netns);
+
+	if (client) {
+		set_str(r, PT_FLD_CLIENT_ADDR, f->client_addr);
+		set_u64(r, PT_FLD_CLIENT_PORT, e->client_port);
+		set_str(r, PT_FLD_CLIENT_PORT_CLASS,
+			pt_port_class_str(f->client_class));
+	}
+	set_str(r, PT_FLD_SERVER_ADDR, f->server_addr);
+	set_u64(r, PT_FLD_SERVER_PORT, e->server_port);
+	set_str(r, PT_FLD_SERVER_PORT_CLASS, pt_port_class_str(f->server_class));
+	if (client)
+		set_str(r, PT_FLD_FLOW_CLASS, pt_flow_class_str(f->flow_class));
+
+	snprintf(r->range, sizeof(r->range), "%u-%u", f->eph_lo, f->eph_hi);
+	set_str(r, PT_FLD_EPHEMERAL_RANGE, r->range);
+	if (client)
+		snprintf(r->evidence, sizeof(r->evidence), "client=%s server=%s",
+			 pt_evidence_str(f->client_evidence),
+			 pt_evidence_str(f->server_evidence));
+	else
+		snprintf(r->evidence, sizeof(r->evidence), "server=%s",
+			 pt_evidence_str(f->server_evidence));
+	set_str(r, PT_FLD_EVIDENCE, r->evidence);
+	set_str(r, PT_FLD_ATTRIBUTION, pt_attribution_str(e->attribution));
+
+	switch (e->kind) {
+	case PT_EV_CONNECT:
+		set_str(r, PT_FLD_RESULT, pt_result_str(e->result));
+		set_u64(r, PT_FLD_LATENCY_US, e->latency_ns / 1000);
+		break;
+	case PT_EV_ACCEPT:
+		set_str(r, PT_FLD_RESULT, pt_result_str(e->result));
+		break;
+	case PT_EV_CLOSE:
+		/* close carries sk_err: 0 is an ordinary end, not an outcome */
+		if (e->result)
+			set_str(r, PT_FLD_RESULT, pt_result_str(e->result));
+		set_u64(r, PT_FLD_DURATION_MS, e->duration_ns / 1000000);
+		set_u64(r, PT_FLD_TX_BYTES, e->tx_bytes);
+		set_u64(r, PT_FLD_RX_BYTES, e->rx_bytes);
+		set_str(r, PT_FLD_CLOSED_FIRST, pt_closed_first_str(e));
+		break;
+	case PT_EV_LISTEN:
+	case PT_EV_UNLISTEN:
+		set_bare(r, PT_FLD_BOUND,
+			 e->server_origin == PT_ORIGIN_BOUND ? "true" : "false");
+		break;
+	default:
+		break;
+	}
+}
+
+void pt_record_from_stats(struct pt_record *r, const struct pt_stats *st)
+{
+	memset(r->v, 0, sizeof(r->v));
+	set_str(r, PT_FLD_TIME, st->time);
+	set_str(r, PT_FLD_KIND, "stats");
+	snprintf(r->stats, sizeof(r->stats),
+		 "events=%" PRIu64 " lost=%" PRIu64 " lost_ringbuf=%" PRIu64
+		 " lost_recursion=%" PRIu64, st->events, st->lost,
+		 st->lost_ringbuf, st->lost_recursion);
+	set_str(r, PT_FLD_EVIDENCE, r->stats);
+}
+
+void pt_line_put(struct pt_line *l, const char *s, size_t n)
+{
+	if (l->over || n >= sizeof(l->buf) - l->len) {
+		l->over = true;
+		return;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+	l->buf[l->len] = '\0';
+}
+
+void pt_line_puts(struct pt_line *l, const char *s)
+{
+	pt_line_put(l, s, strlen(s));
+}
+
+void pt_line_esc(struct pt_line *l,
+		 size_t (*esc)(char *, size_t, const char *, size_t),
+		 const char *s, size_t len)
+{
+	size_t room = sizeof(l->buf) - l->len;
+
+	len = strnlen(s, len);
+	/* with less room than the worst case the escaper would cut the value */
+	if (l->over || room < ESC_BUF_SIZE(len)) {
+		l->over = true;
+		return;
+	}
+	l->len += esc(l->buf + l->len, room, s, len);
+}

@@ -65,7 +65,7 @@ struct child_info {
 	__u8 accepted;
 	__u8 closed_first;
 	__u8 peer_local;
-	__u8 attribution;
+	__u8 died;		/* reported as dead before anyone accepted it */
 	__u16 client_port;	/* kept: a child reset before accept() loses its ports */
 	__u16 server_port;
 	__u8 client_origin;	/* as the accept record said, for the close record */
@@ -880,7 +880,7 @@ static __always_inline void on_accepted(const struct sock *sk, const struct sock
 		return;
 	if (ci && ci->accepted)
 		return;
-	if (ci && ci->attribution == PT_ATTR_NONE && ci->closed_first)
+	if (ci && ci->died)
 		return;	/* already reported as reset before accept */
 	proc_read(&p);
 	if (!ci) {	/* handshake done before we attached */
@@ -890,7 +890,6 @@ static __always_inline void on_accepted(const struct sock *sk, const struct sock
 	}
 	if (ci) {
 		ci->accepted = 1;
-		ci->attribution = PT_ATTR_SYSCALL;
 		ci->proc = p;
 	}
 	emit_accept(sk, family, &p, PT_ATTR_SYSCALL, lsk, 0, flags, ci);
@@ -909,8 +908,7 @@ static __always_inline void on_child_died(const struct sock *sk, __u16 family,
 	__u16 port = ci->server_port;
 
 	li = listener_lookup(sk_netns(sk), port, PT_PROTO_TCP);
-	ci->attribution = PT_ATTR_NONE;
-	ci->closed_first = PT_F_CLOSED_FIRST_PEER;
+	ci->died = 1;
 	if (li)
 		emit_accept(sk, family, &li->proc, PT_ATTR_LISTENER, NULL,
 			    err ? err : ECONNRESET, 0, ci);
@@ -1037,10 +1035,16 @@ static __always_inline void on_child_state(const struct sock *sk, __u16 family,
 	if (newstate != TCP_CLOSE)
 		return;
 	if (!ci->accepted) {
-		/* a child that never completed the handshake is no connection */
-		if (oldstate != TCP_SYN_RECV && ci->client_port)
+		/*
+		 * A child that never completed the handshake is no connection.
+		 * One that did stays in the map (LRU) after its record, so an
+		 * accept() that still takes it from the queue reports nothing
+		 * twice.
+		 */
+		if (oldstate != TCP_SYN_RECV && ci->client_port && !ci->died)
 			on_child_died(sk, family, ci);
-		bpf_map_delete_elem(&children, &key);
+		else if (!ci->died)
+			bpf_map_delete_elem(&children, &key);
 		return;
 	}
 	tk.netns = sk_netns(sk);

@@ -73,25 +73,58 @@ static void format_addr(const uint8_t a[16], char *buf, size_t n)
 {
 	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 
-	if (!memcmp(a, v4mapped, sizeof(v4mapped)))
-		inet_ntop(AF_INET, a + 12, buf, n);
-	else
+	char *p = buf;
+
+	if (memcmp(a, v4mapped, sizeof(v4mapped)) || n < INET_ADDRSTRLEN) {
 		inet_ntop(AF_INET6, a, buf, n);
+		return;
+	}
+	/* inet_ntop formats IPv4 with sprintf: a tenth of the per-record cost */
+	for (int i = 12; i < 16; i++) {
+		unsigned int b = a[i];
+
+		if (b >= 100)
+			*p++ = (char)('0' + b / 100);
+		if (b >= 10)
+			*p++ = (char)('0' + b / 10 % 10);
+		*p++ = (char)('0' + b % 10);
+		*p++ = i < 15 ? '.' : '\0';
+	}
 }
 
 void format_time(int64_t real_ns, char *buf, size_t n)
 {
+	/* records come in bursts within one second: format the date once */
+	static time_t last_secs = -1;
+	static char date[24];
 	time_t secs = (time_t)(real_ns / 1000000000);
 	long usec = (long)(real_ns % 1000000000) / 1000;
 	struct tm tm;
-	char date[24];
 
-	if (real_ns < 0 || !gmtime_r(&secs, &tm) ||
-	    !strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm)) {
+	if (real_ns < 0) {
 		snprintf(buf, n, "1970-01-01T00:00:00.000000Z");
 		return;
 	}
-	snprintf(buf, n, "%s.%06ldZ", date, usec);
+	if (secs != last_secs) {
+		if (!gmtime_r(&secs, &tm) ||
+		    !strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm)) {
+			last_secs = -1;
+			snprintf(buf, n, "1970-01-01T00:00:00.000000Z");
+			return;
+		}
+		last_secs = secs;
+	}
+	if (n < 28) {	/* callers pass char[32] */
+		if (n)
+			buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, date, 19);
+	buf[19] = '.';
+	for (int i = 25; i > 19; i--, usec /= 10)
+		buf[i] = (char)('0' + usec % 10);
+	buf[26] = 'Z';
+	buf[27] = '\0';
 }
 
 int64_t mono_to_real_offset(void)

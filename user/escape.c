@@ -139,6 +139,15 @@ size_t esc_json(char *dst, size_t n, const char *src, size_t srclen)
 
 	if (!n)
 		return 0;
+	/* the common case, plain printable ASCII, is one copy */
+	while (i < len && src[i] >= 0x20 && src[i] < 0x7f && src[i] != '"' && src[i] != '\\')
+		i++;
+	if (i == len && len < n) {
+		memcpy(dst, src, len);
+		dst[len] = '\0';
+		return len;
+	}
+	i = 0;
 	while (i < len && !o.full) {
 		unsigned char c = src[i];
 

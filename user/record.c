@@ -55,10 +55,27 @@ static void set_bare(struct pt_record *r, enum pt_field i, const char *s)
 	r->v[i] = (struct pt_value){ PT_VAL_BARE, s, strlen(s) };
 }
 
+size_t pt_u64_dec(char *buf, uint64_t n)
+{
+	char tmp[20];
+	size_t len = 0, i;
+
+	do {
+		tmp[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	for (i = 0; i < len; i++)
+		buf[i] = tmp[len - 1 - i];
+	buf[len] = '\0';
+	return len;
+}
+
+/* snprintf was a fifth of the per-record cost under load */
 static void set_u64(struct pt_record *r, enum pt_field i, uint64_t n)
 {
-	snprintf(r->num[i], sizeof(r->num[i]), "%" PRIu64, n);
-	set_bare(r, i, r->num[i]);
+	size_t len = pt_u64_dec(r->num[i], n);
+
+	r->v[i] = (struct pt_value){ PT_VAL_BARE, r->num[i], len };
 }
 
 void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
@@ -100,16 +117,27 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 	if (client)
 		set_str(r, PT_FLD_FLOW_CLASS, pt_flow_class_str(f->flow_class));
 
-	snprintf(r->range, sizeof(r->range), "%u-%u", f->eph_lo, f->eph_hi);
-	set_str(r, PT_FLD_EPHEMERAL_RANGE, r->range);
-	if (client)
-		snprintf(r->evidence, sizeof(r->evidence), "client=%s server=%s",
-			 pt_evidence_str(f->client_evidence),
-			 pt_evidence_str(f->server_evidence));
-	else
-		snprintf(r->evidence, sizeof(r->evidence), "server=%s",
-			 pt_evidence_str(f->server_evidence));
-	set_str(r, PT_FLD_EVIDENCE, r->evidence);
+	{
+		size_t n = pt_u64_dec(r->range, f->eph_lo);
+
+		r->range[n++] = '-';
+		n += pt_u64_dec(r->range + n, f->eph_hi);
+		r->v[PT_FLD_EPHEMERAL_RANGE] = (struct pt_value){ PT_VAL_STR, r->range, n };
+	}
+	{
+		char *p = r->evidence;
+
+		if (client) {
+			p = stpcpy(p, "client=");
+			p = stpcpy(p, pt_evidence_str(f->client_evidence));
+			*p++ = ' ';
+		}
+		p = stpcpy(p, "server=");
+		p = stpcpy(p, pt_evidence_str(f->server_evidence));
+		r->v[PT_FLD_EVIDENCE] = (struct pt_value){
+			PT_VAL_STR, r->evidence, (size_t)(p - r->evidence),
+		};
+	}
 	set_str(r, PT_FLD_ATTRIBUTION, pt_attribution_str(e->attribution));
 
 	switch (e->kind) {

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "flow.h"
 
 enum pt_field {
@@ -66,6 +67,9 @@ struct pt_record {
 	char range[16];
 	char stats[128];
 };
+
+/* n in decimal into buf (at least 21 bytes), NUL-terminated; returns the length */
+size_t pt_u64_dec(char *buf, uint64_t n);
 
 /* Fill r from f; r holds pointers into f and f->ev, which must outlive it. */
 void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f);

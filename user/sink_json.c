@@ -31,6 +31,17 @@ static int json_open(struct sink *s)
 	return 0;
 }
 
+/* {"time": ,"kind": ... spelled once, not per record */
+static char keys[PT_NFIELDS][32];
+static size_t keys_len[PT_NFIELDS];
+
+static void make_keys(void)
+{
+	for (size_t i = 0; i < PT_NFIELDS; i++)
+		keys_len[i] = (size_t)snprintf(keys[i], sizeof(keys[i]), "%s\"%s\":",
+					       i ? "," : "{", pt_field_names[i]);
+}
+
 static int json_write_flow(struct sink *s, const struct pt_flow *f)
 {
 	struct pt_record r;
@@ -41,27 +52,27 @@ static int json_write_flow(struct sink *s, const struct pt_flow *f)
 	pt_record_from_flow(&r, f);
 	l.len = 0;
 	l.over = false;
+	if (!keys_len[0])
+		make_keys();
 	for (i = 0; i < PT_NFIELDS; i++) {
 		const struct pt_value *v = &r.v[i];
 
-		pt_line_puts(&l, i ? ",\"" : "{\"");
-		pt_line_puts(&l, pt_field_names[i]);
-		pt_line_puts(&l, "\":");
+		pt_line_put(&l, keys[i], keys_len[i]);
 		switch (v->type) {
 		case PT_VAL_STR:
-			pt_line_puts(&l, "\"");
+			pt_line_put(&l, "\"", 1);
 			pt_line_esc(&l, esc_json, v->s, v->len);
-			pt_line_puts(&l, "\"");
+			pt_line_put(&l, "\"", 1);
 			break;
 		case PT_VAL_BARE:
 			pt_line_put(&l, v->s, v->len);
 			break;
 		default:
-			pt_line_puts(&l, "null");
+			pt_line_put(&l, "null", 4);
 			break;
 		}
 	}
-	pt_line_puts(&l, "}\n");
+	pt_line_put(&l, "}\n", 2);
 	if (l.over)
 		return -ENOBUFS;
 

@@ -1145,6 +1145,75 @@ int BPF_PROG(btf_tcp_retransmit_skb, const struct sock *sk)
 	return 0;
 }
 
+/*
+ * A SYN to a closed port: no socket, so no state transition, only the RST the
+ * kernel answers with. The raw material of port-scan findings.
+ */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(btf_tcp_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	unsigned char *head;
+	struct tcphdr th;
+	struct pt_event *e;
+	struct net *net;
+	__u32 lo = 0, hi = 0;
+	__u16 proto, thoff, nhoff;
+	__u8 family, cli[16], srv[16];
+
+	if (sk || !skb)	/* a reset on a connection: its close record tells */
+		return 0;
+	head = BPF_CORE_READ(skb, head);
+	nhoff = BPF_CORE_READ(skb, network_header);
+	thoff = BPF_CORE_READ(skb, transport_header);
+	if (bpf_probe_read_kernel(&th, sizeof(th), head + thoff))
+		return 0;
+	if (!th.syn || th.ack)
+		return 0;
+	proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	if (proto == ETH_P_IP) {
+		struct iphdr iph;
+
+		if (bpf_probe_read_kernel(&iph, sizeof(iph), head + nhoff))
+			return 0;
+		addr_v4(cli, iph.saddr);
+		addr_v4(srv, iph.daddr);
+	} else if (proto == ETH_P_IPV6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nhoff))
+			return 0;
+		__builtin_memcpy(cli, &ip6.saddr, 16);
+		__builtin_memcpy(srv, &ip6.daddr, 16);
+	} else {
+		return 0;
+	}
+	family = flow_family(cli);
+	net = BPF_CORE_READ(skb, dev, nd_net.net);
+	if (!record_wanted(PT_EV_RESET, PT_PROTO_TCP, family, NULL,
+			   BPF_CORE_READ(net, ns.inum), bpf_ntohs(th.source), bpf_ntohs(th.dest))) {
+		count(PT_CNT_FILTERED);
+		return 0;
+	}
+	e = reserve_event();
+	if (!e)
+		return 0;
+	e->kind = PT_EV_RESET;
+	e->family = family;
+	e->proto = PT_PROTO_TCP;
+	e->side = PT_SIDE_SERVER;
+	e->result = ECONNREFUSED;
+	e->netns = BPF_CORE_READ(net, ns.inum);
+	e->client_port = bpf_ntohs(th.source);
+	e->server_port = bpf_ntohs(th.dest);
+	__builtin_memcpy(e->client_addr, cli, 16);
+	__builtin_memcpy(e->server_addr, srv, 16);
+	net_ephemeral_range(net, &lo, &hi);
+	e->eph_lo = lo;
+	e->eph_hi = hi;
+	submit_event(e);
+	return 0;
+}
+
 /* ---- syscalls ---------------------------------------------------------- */
 
 static __always_inline int accept_enter(struct trace_event_raw_sys_enter *ctx)

@@ -19,6 +19,9 @@
 /* include/net/sock.h */
 #define SOCK_BINDPORT_LOCK	8
 #define RCV_SHUTDOWN		1
+#define ETH_P_IP		0x0800
+#define ETH_P_IPV6		0x86DD
+#define ECONNREFUSED		111
 #define SEND_SHUTDOWN		2
 
 /*
@@ -55,6 +58,22 @@ static __always_inline __u8 sk_userlocks(const struct sock *sk)
 	return (__u8)BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks);
 }
 
+/* a network namespace's ip_local_port_range */
+static __always_inline void net_ephemeral_range(const struct net *net, __u32 *lo, __u32 *hi)
+{
+	if (bpf_core_field_size(net->ipv4.ip_local_ports.range) == 4) {
+		__u32 r = BPF_CORE_READ(net, ipv4.ip_local_ports.range);
+
+		*lo = r & 0xffff;
+		*hi = r >> 16;
+	} else {
+		const struct net___old *old = (const void *)net;
+
+		*lo = BPF_CORE_READ(old, ipv4.ip_local_ports.range[0]);
+		*hi = BPF_CORE_READ(old, ipv4.ip_local_ports.range[1]);
+	}
+}
+
 /*
  * The ephemeral range in force for @sk: its netns ip_local_port_range,
  * narrowed by a per-socket IP_LOCAL_PORT_RANGE as inet_sk_get_local_port_range()
@@ -66,18 +85,7 @@ static __always_inline void sk_ephemeral_range(const struct sock *sk,
 	struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
 	__u32 lo32 = 0, hi32 = 0;
 
-	if (bpf_core_field_size(net->ipv4.ip_local_ports.range) == 4) {
-		__u32 r = BPF_CORE_READ(net, ipv4.ip_local_ports.range);
-
-		lo32 = r & 0xffff;
-		hi32 = r >> 16;
-	} else {
-		struct net___old *old = (void *)net;
-
-		lo32 = BPF_CORE_READ(old, ipv4.ip_local_ports.range[0]);
-		hi32 = BPF_CORE_READ(old, ipv4.ip_local_ports.range[1]);
-	}
-
+	net_ephemeral_range(net, &lo32, &hi32);
 	if (bpf_core_field_exists(struct inet_sock___lpr, local_port_range)) {
 		struct inet_sock___lpr *inet = (void *)sk;
 		__u32 r = BPF_CORE_READ(inet, local_port_range);

@@ -23,6 +23,7 @@ enum pt_event_kind {
 	PT_EV_LISTEN = 3,	/* a socket started listening (TCP) or was bound (UDP) */
 	PT_EV_UNLISTEN = 4,	/* a listener closed */
 	PT_EV_CLOSE = 5,	/* a traced connection ended */
+	PT_EV_RESET = 6,	/* the kernel refused an attempt on a closed local port */
 	PT_EV_MAX,
 };
 

@@ -25,6 +25,8 @@ const char *pt_kind_str(unsigned int kind)
 		return "unlisten";
 	case PT_EV_CLOSE:
 		return "close";
+	case PT_EV_RESET:
+		return "reset";
 	default:
 		return PT_UNKNOWN;
 	}

@@ -146,6 +146,8 @@ static void select_programs(struct porttrace_bpf *skel, const struct pt_options 
 				  btf && btf_has_tracepoint("tcp_receive_reset"));
 	bpf_program__set_autoload(skel->progs.btf_tcp_retransmit_skb,
 				  btf && btf_has_tracepoint("tcp_retransmit_skb"));
+	bpf_program__set_autoload(skel->progs.btf_tcp_send_reset,
+				  btf && btf_has_tracepoint("tcp_send_reset"));
 	bpf_program__set_autoload(skel->progs.btf_io_uring_complete,
 				  btf && btf_has_tracepoint("io_uring_complete"));
 }
@@ -167,7 +169,8 @@ static int open_load_attach(struct pt_tracer *t, const struct pt_options *o, boo
 
 	err = porttrace_bpf__load(skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES)
+		/* EACCES is the verifier's refusal, EPERM the missing capability */
+		if (err == -EPERM)
 			fprintf(stderr, "porttrace: failed to load BPF programs: %s: need root or CAP_BPF+CAP_PERFMON\n",
 				strerror(-err));
 		else

@@ -21,7 +21,8 @@ static const char usage[] =
 "  -d, --duration=SECS        stop after SECS seconds\n"
 "  -n, --count=N              stop after N events\n"
 "  -k, --kind=KIND[,KIND...]  event kinds: connect, accept, listen, unlisten,\n"
-"                             close, or all (default: connect,accept)\n"
+"                             close, reset (a SYN to a closed port), or all\n"
+"                             (default: connect,accept)\n"
 "  -p, --pid=PID[,PID...]     only events of these processes (the one that\n"
 "                             connected, accepted, listened or closed), up to 16\n"
 "  -u, --uid=UID[,UID...]     only events of processes with these uids, up to 8\n"
@@ -154,6 +155,7 @@ static const char *const kind_names[PT_EV_MAX] = {
 	[PT_EV_LISTEN] = "listen",
 	[PT_EV_UNLISTEN] = "unlisten",
 	[PT_EV_CLOSE] = "close",
+	[PT_EV_RESET] = "reset",
 };
 
 static int parse_kinds(struct pt_options *o, const char *arg)
@@ -174,7 +176,7 @@ static int parse_kinds(struct pt_options *o, const char *arg)
 			if (!strcmp(tok, kind_names[k]))
 				break;
 		if (k == PT_EV_MAX) {
-			err = fail(o, "invalid --kind '%s': must be connect, accept, listen, unlisten, close or all", tok);
+			err = fail(o, "invalid --kind '%s': must be connect, accept, listen, unlisten, close, reset or all", tok);
 			break;
 		}
 		o->kinds |= PT_KIND_BIT(k);

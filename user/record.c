@@ -146,6 +146,7 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 		set_u64(r, PT_FLD_LATENCY_US, e->latency_ns / 1000);
 		break;
 	case PT_EV_ACCEPT:
+	case PT_EV_RESET:
 		set_str(r, PT_FLD_RESULT, pt_result_str(e->result));
 		break;
 	case PT_EV_CLOSE:

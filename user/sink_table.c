@@ -96,6 +96,7 @@ static void table_class(char *buf, size_t n, const struct pt_flow *f)
 	switch (e->kind) {
 	case PT_EV_CONNECT:
 	case PT_EV_ACCEPT:
+	case PT_EV_RESET:
 		if (e->result) {
 			class_failed(buf, n, e->result);
 			return;

@@ -69,7 +69,8 @@ static void test_values(void **state)
 	assert_int_equal(PARSE(&o, "-k", "all", "-u", "0,1000", "-c", "nginx", "-C", "eph-eph,static-to-static",
 			       "--udp", "--cgroup=/system.slice", "--netns=4026531840", "--listeners"), PT_OPTS_OK);
 	assert_int_equal(o.kinds, PT_KIND_BIT(PT_EV_CONNECT) | PT_KIND_BIT(PT_EV_ACCEPT) |
-			 PT_KIND_BIT(PT_EV_LISTEN) | PT_KIND_BIT(PT_EV_UNLISTEN) | PT_KIND_BIT(PT_EV_CLOSE));
+			 PT_KIND_BIT(PT_EV_LISTEN) | PT_KIND_BIT(PT_EV_UNLISTEN) | PT_KIND_BIT(PT_EV_CLOSE) |
+			 PT_KIND_BIT(PT_EV_RESET));
 	assert_int_equal(o.nuids, 2);
 	assert_int_equal(o.uids[0], 0);
 	assert_int_equal(o.uids[1], 1000);
@@ -109,7 +110,7 @@ static void test_errors(void **state)
 		{ "-d", "0", "invalid --duration '0': must be 1-31536000 seconds" },
 		{ "-d", "1.5", "invalid --duration '1.5': must be 1-31536000 seconds" },
 		{ "-n", "", "invalid --count '': must be a positive number" },
-		{ "-k", "open", "invalid --kind 'open': must be connect, accept, listen, unlisten, close or all" },
+		{ "-k", "open", "invalid --kind 'open': must be connect, accept, listen, unlisten, close, reset or all" },
 		{ "-C", "eph", "invalid --class 'eph': must be ephemeral-to-static, static-to-static, ephemeral-to-ephemeral or static-to-ephemeral" },
 		{ "--uid", "x", "invalid --uid 'x': must be 0-4294967294" },
 		{ "--comm", "0123456789abcdef", "invalid --comm '0123456789abcdef': must be 1-15 characters" },

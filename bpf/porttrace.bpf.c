@@ -322,10 +322,17 @@ static __always_inline __u8 flow_family(const __u8 addr[16])
 	return addr_is_v4mapped(addr) ? PT_FAMILY_IPV4 : PT_FAMILY_IPV6;
 }
 
-/* the other end is on this host: loopback, or our own address */
-static __always_inline bool peer_is_local(const __u8 local[16], const __u8 remote[16])
+/*
+ * The other end is on this host (in this namespace): a loopback or our own
+ * address, or any address the kernel routes through the loopback device —
+ * which is how it delivers to every local address.
+ */
+static __always_inline bool peer_is_local(const struct sock *sk, const __u8 local[16],
+					  const __u8 remote[16])
 {
-	return addr_is_loopback(remote) || addr_eq(local, remote);
+	if (addr_is_loopback(remote) || addr_eq(local, remote))
+		return true;
+	return BPF_CORE_READ(sk, sk_dst_cache, dev, flags) & IFF_LOOPBACK;
 }
 
 static __always_inline struct listener_info *listener_lookup(__u32 netns, __u16 port, __u8 proto)
@@ -384,12 +391,12 @@ static __always_inline void fill_range(struct pt_event *e, const struct sock *sk
 }
 
 /* the server port's origin from its listener, when the server is on this host */
-static __always_inline void fill_server_listener(struct pt_event *e, const struct tuple_key *tk,
-						 __u8 proto)
+static __always_inline void fill_server_listener(struct pt_event *e, const struct sock *sk,
+						 const struct tuple_key *tk, __u8 proto)
 {
 	struct listener_info *li;
 
-	if (!peer_is_local(tk->client_addr, tk->server_addr))
+	if (!peer_is_local(sk, tk->client_addr, tk->server_addr))
 		return;
 	e->flags |= PT_F_PEER_LOCAL;
 	li = listener_lookup(tk->netns, tk->server_port, proto);
@@ -447,7 +454,7 @@ static __always_inline void emit_connect(const struct sock *sk, struct conn_info
 	fill_proc(e, &ci->proc, PT_ATTR_SYSCALL);
 	e->client_origin = ci->origin;
 	e->client_src = PT_SRC_SOCKET;
-	fill_server_listener(e, tk, PT_PROTO_TCP);
+	fill_server_listener(e, sk, tk, PT_PROTO_TCP);
 	ci->server_origin = e->server_origin;
 	ci->server_src = e->server_src;
 	e->netns = tk->netns;
@@ -488,9 +495,16 @@ static __always_inline void on_connect_done(const struct sock *sk, __u16 family,
 	if (!ci->tuple.client_port)	/* already released: nothing true to report */
 		return;
 	ci->state |= CONN_ESTABLISHED | CONN_DONE;
-	pi.pid = ci->proc.pid;
-	pi.origin = ci->origin;
-	bpf_map_update_elem(&peers, &ci->tuple, &pi, BPF_ANY);
+	/*
+	 * For the accepting side, when it is on this host. The entry outlives
+	 * this socket (a client may finish before the server accepts) and is
+	 * consumed by the accept; the LRU takes what no one consumes.
+	 */
+	if (peer_is_local(sk, ci->tuple.client_addr, ci->tuple.server_addr)) {
+		pi.pid = ci->proc.pid;
+		pi.origin = ci->origin;
+		bpf_map_update_elem(&peers, &ci->tuple, &pi, BPF_ANY);
+	}
 	emit_connect(sk, ci, 0, late ? PT_F_LATE : 0);
 }
 
@@ -624,7 +638,7 @@ static __always_inline void emit_udp_connect(const struct sock *sk, __u16 family
 	fill_proc(e, &p, PT_ATTR_SYSCALL);
 	e->client_origin = port_origin(sk);
 	e->client_src = PT_SRC_SOCKET;
-	fill_server_listener(e, &tk, PT_PROTO_UDP);
+	fill_server_listener(e, sk, &tk, PT_PROTO_UDP);
 	e->netns = tk.netns;
 	e->client_port = tk.client_port;
 	e->server_port = tk.server_port;
@@ -800,7 +814,8 @@ static __always_inline void emit_accept(const struct sock *sk, __u16 family,
 	struct peer_info *pi;
 	struct listener_info *li;
 	struct pt_event *e;
-	__u8 fam;
+	__u8 fam, corigin = PT_ORIGIN_UNKNOWN, csrc = PT_SRC_NONE;
+	__u8 sorigin = PT_ORIGIN_UNKNOWN, ssrc = PT_SRC_NONE;
 
 	tk.netns = sk_netns(sk);
 	tk.server_port = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -814,9 +829,33 @@ static __always_inline void emit_accept(const struct sock *sk, __u16 family,
 		tk.server_port = BPF_CORE_READ(lsk, __sk_common.skc_num);
 	sk_addrs(sk, family, tk.server_addr, tk.client_addr);
 	fam = flow_family(tk.client_addr);
+
+	/* the child does not carry the listener's SOCK_BINDPORT_LOCK */
+	if (lsk) {
+		sorigin = port_origin(lsk);
+		ssrc = PT_SRC_LISTENER;
+	} else {
+		li = listener_lookup(tk.netns, tk.server_port, PT_PROTO_TCP);
+		if (li) {
+			sorigin = li->origin;
+			ssrc = PT_SRC_LISTENER;
+		}
+	}
+	/* a local client's own socket said how its port was chosen; take it once */
 	pi = bpf_map_lookup_elem(&peers, &tk);
-	if (ci && pi)
-		ci->peer_local = 1;
+	if (pi) {
+		corigin = pi->origin;
+		csrc = PT_SRC_PEER;
+		bpf_map_delete_elem(&peers, &tk);
+	}
+	if (ci) {
+		ci->peer_local = csrc == PT_SRC_PEER;
+		ci->client_origin = corigin;
+		ci->client_src = csrc;
+		ci->server_origin = sorigin;
+		ci->server_src = ssrc;
+	}
+
 	if (!record_wanted(PT_EV_ACCEPT, PT_PROTO_TCP, fam, p, tk.netns,
 			   tk.client_port, tk.server_port)) {
 		count(PT_CNT_FILTERED);
@@ -833,28 +872,12 @@ static __always_inline void emit_accept(const struct sock *sk, __u16 family,
 	e->flags = flags;
 	if (p)
 		fill_proc(e, p, attribution);
-	/* the child does not carry the listener's SOCK_BINDPORT_LOCK */
-	if (lsk) {
-		e->server_origin = port_origin(lsk);
-		e->server_src = PT_SRC_LISTENER;
-	} else {
-		li = listener_lookup(tk.netns, tk.server_port, PT_PROTO_TCP);
-		if (li) {
-			e->server_origin = li->origin;
-			e->server_src = PT_SRC_LISTENER;
-		}
-	}
-	if (pi) {
-		e->client_origin = pi->origin;
-		e->client_src = PT_SRC_PEER;
+	e->client_origin = corigin;
+	e->client_src = csrc;
+	e->server_origin = sorigin;
+	e->server_src = ssrc;
+	if (csrc == PT_SRC_PEER)
 		e->flags |= PT_F_PEER_LOCAL;
-	}
-	if (ci) {
-		ci->client_origin = e->client_origin;
-		ci->client_src = e->client_src;
-		ci->server_origin = e->server_origin;
-		ci->server_src = e->server_src;
-	}
 	e->netns = tk.netns;
 	e->client_port = tk.client_port;
 	e->server_port = tk.server_port;
@@ -1012,7 +1035,6 @@ static __always_inline void on_client_state(const struct sock *sk, __u16 family,
 			.server_origin = ci->server_origin, .server_src = ci->server_src,
 		};
 
-		bpf_map_delete_elem(&peers, &ci->tuple);
 		if (ci->server_src)
 			a.flags |= PT_F_PEER_LOCAL;
 		emit_close(sk, &a);

@@ -20,6 +20,7 @@
 #define SOCK_BINDPORT_LOCK	8
 #define RCV_SHUTDOWN		1
 #define ETH_P_IP		0x0800
+#define IFF_LOOPBACK		0x8
 #define ETH_P_IPV6		0x86DD
 #define ECONNREFUSED		111
 #define SEND_SHUTDOWN		2

@@ -959,6 +959,29 @@ static void test_csv_roundtrip(void **state)
 	free(r);
 }
 
+/* --csv-raw: the formula-like comm reaches the reader as it was */
+static void test_csv_raw(void **state)
+{
+	struct pt_event e;
+	struct pt_flow f;
+	struct capture c;
+	char *out;
+
+	(void)state;
+	make_flow(&e, &f);
+	set_comm(&e, "=1+1,\"x\"", 9);
+	cap_start(&c, &sink_csv_ops, false);
+	c.s.csv_raw = true;
+	assert_int_equal(sink_csv_ops.write_flow(&c.s, &f), 0);
+	out = cap_done(&c);
+	assert_string_equal(out + strlen(csv_header),
+		T_TIME ",connect,tcp,ipv4,client,4242,\"=1+1,\"\"x\"\"\",1000,7654,,"
+		"4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
+		"ephemeral-to-static,32768-60999,"
+		"client=socket server=listener,syscall,ok,1234,,,,,\r\n");
+	free(out);
+}
+
 /* The contract: JSON keys and CSV columns are the same names, same order. */
 static void test_json_keys_match_csv_header(void **state)
 {
@@ -1536,6 +1559,7 @@ int main(void)
 		cmocka_unit_test(test_json_close),
 		cmocka_unit_test(test_json_close_reset),
 		cmocka_unit_test(test_json_hostile_comm),
+		cmocka_unit_test(test_csv_raw),
 		cmocka_unit_test(test_json_stats),
 		cmocka_unit_test(test_csv_reader_rejects),
 		cmocka_unit_test(test_csv_header),

@@ -1,0 +1,404 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash disable=SC2034
+#
+# Helpers for tests/e2e/run.sh: TAP output, private network namespaces,
+# background processes with bounded waits, and record assertions with jq.
+# Every wait here is bounded; every process and namespace a test creates is
+# torn down after it, and again by the EXIT trap.
+
+PT=${PORTTRACE:-./porttrace}
+PEER=${PEER:-./.output/tests/peer}
+
+# the JSON/CSV columns, in order
+COLUMNS_LIST="time kind proto family pid comm uid cgroup_id netns client_addr client_port client_port_class server_addr server_port server_port_class flow_class ephemeral_range evidence attribution"
+
+TEST_NUM=0
+TEST_FAILED=0
+TMP=
+FAILS=()
+SKIP_REASON=
+TEST_BG=()	# background job names of the current test
+TEST_NS=()	# namespaces of the current test
+ALL_NS=()	# every namespace ever created, for the EXIT trap
+
+# ---------------------------------------------------------------- TAP
+
+tap_result()	# name
+{
+	local name=$1 line
+
+	TEST_NUM=$((TEST_NUM + 1))
+	if [[ -n $SKIP_REASON ]]; then
+		echo "ok $TEST_NUM - $name # SKIP $SKIP_REASON"
+	elif ((${#FAILS[@]} == 0)); then
+		echo "ok $TEST_NUM - $name"
+	else
+		TEST_FAILED=$((TEST_FAILED + 1))
+		echo "not ok $TEST_NUM - $name"
+		for line in "${FAILS[@]}"; do
+			printf '%s\n' "$line" | sed 's/^/# /'
+		done
+	fi
+}
+
+fail()	# message (may span lines)
+{
+	FAILS+=("$*")
+}
+
+skip()	# reason
+{
+	SKIP_REASON=$*
+}
+
+# Run one test function with its own scratch dir; tear down what it started.
+run_test()	# function name
+{
+	local fn=$1 name=$2
+
+	FAILS=()
+	SKIP_REASON=
+	TEST_BG=()
+	TEST_NS=()
+	T="$TMP/t$((TEST_NUM + 1))"
+	mkdir -p "$T"
+	"$fn"
+	teardown_test
+	tap_result "$name"
+}
+
+# ---------------------------------------------------------------- processes
+
+# bg_start NAME OUT ERR CMD... : run CMD in the background with stdout/stderr
+# redirected; $T/NAME.pid gets its pid, $T/NAME.rc its exit status.
+bg_start()
+{
+	local name=$1 out=$2 err=$3 i
+	shift 3
+	rm -f "$T/$name.pid" "$T/$name.rc"
+	(
+		"$@" >"$out" 2>"$err" </dev/null &
+		echo $! >"$T/$name.pid.tmp" && mv "$T/$name.pid.tmp" "$T/$name.pid"
+		wait $!
+		echo $? >"$T/$name.rc.tmp" && mv "$T/$name.rc.tmp" "$T/$name.rc"
+	) 2>/dev/null &
+	echo $! >"$T/$name.sub"
+	# killed at teardown on purpose: no "Killed" job notices
+	disown $!
+	TEST_BG+=("$name")
+	for ((i = 0; i < 200; i++)); do
+		[[ -s $T/$name.pid ]] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+bg_pid() { cat "$T/$1.pid" 2>/dev/null; }
+
+# bg_wait NAME SECS: wait for NAME to exit; prints its exit status.
+bg_wait()
+{
+	local name=$1 secs=$2 i
+	for ((i = 0; i < secs * 20; i++)); do
+		if [[ -s $T/$name.rc ]]; then
+			cat "$T/$name.rc"
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+bg_kill()	# name
+{
+	local p
+	p=$(cat "$T/$1.pid" 2>/dev/null) && kill -KILL "$p" 2>/dev/null
+	p=$(cat "$T/$1.sub" 2>/dev/null) && kill -KILL "$p" 2>/dev/null
+	true
+}
+
+# wait_for FILE PATTERN SECS: until FILE has a line matching the ERE
+wait_for()
+{
+	local file=$1 pat=$2 secs=$3 i
+	for ((i = 0; i < secs * 20; i++)); do
+		grep -Eq -- "$pat" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------- namespaces
+
+# new_ns: create a network namespace with lo up; sets NS and NS_INO.
+new_ns()
+{
+	NS="pt-e2e-$$-$((TEST_NUM + 1))-${#TEST_NS[@]}"
+	ip netns add "$NS" || return 1
+	TEST_NS+=("$NS")
+	ALL_NS+=("$NS")
+	ip -n "$NS" link set lo up || return 1
+	NS_INO=$(stat -L -c %i "/run/netns/$NS")
+}
+
+in_ns() { ip netns exec "$NS" "$@"; }
+
+# the ip_local_port_range in force in $NS, as LO-HI
+ns_range()
+{
+	in_ns cat /proc/sys/net/ipv4/ip_local_port_range | awk '{print $1 "-" $2}'
+}
+
+set_ns_range()	# LO HI
+{
+	in_ns sysctl -q -w net.ipv4.ip_local_port_range="$1 $2"
+}
+
+teardown_test()
+{
+	local n ns
+	for n in "${TEST_BG[@]}"; do
+		bg_kill "$n"
+	done
+	for ns in "${TEST_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	TEST_BG=()
+	TEST_NS=()
+}
+
+cleanup_all()
+{
+	local ns p
+	for p in "$TMP"/t*/*.pid "$TMP"/t*/*.sub; do
+		[[ -s $p ]] && kill -KILL "$(cat "$p")" 2>/dev/null
+	done
+	for ns in "${ALL_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [[ -n ${PORTTRACE_E2E_KEEP:-} ]]; then
+		echo "# kept $TMP" >&2
+	elif [[ -n $TMP && -d $TMP ]]; then
+		rm -rf "$TMP"
+	fi
+}
+
+# ---------------------------------------------------------------- peers
+
+# start_server NAME PEER-SERVER-ARGS...: listen in $NS; sets SRV_PID, SRV_PORT
+start_server()
+{
+	local name=$1
+	shift
+	SRV_PID='' SRV_PORT=''
+	bg_start "$name" /dev/null "$T/$name.err" ip netns exec "$NS" "$PEER" server -r "$T/$name.ready" "$@" ||
+		{ fail "server $name did not start"; return 1; }
+	if ! wait_for "$T/$name.ready" '^pid=' 5; then
+		fail "server $name not ready within 5 s: $(cat "$T/$name.err" 2>/dev/null)"
+		return 1
+	fi
+	SRV_PID=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' "$T/$name.ready")
+	SRV_PORT=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' "$T/$name.ready")
+}
+
+# run_client NAME PEER-CLIENT-ARGS...: connect from $NS (foreground, bounded);
+# sets CLI_PID, CLI_SPORT (first connection), CLI_SPORTS (all).
+run_client()
+{
+	local name=$1 rc
+	shift
+	CLI_PID='' CLI_SPORT='' CLI_SPORTS=''
+	timeout 25 ip netns exec "$NS" "$PEER" client -r "$T/$name.info" "$@" \
+		2>"$T/$name.err" </dev/null
+	rc=$?
+	if ((rc != 0)) || [[ ! -s $T/$name.info ]]; then
+		fail "client $name failed (exit $rc): $(cat "$T/$name.err" 2>/dev/null)"
+		return 1
+	fi
+	CLI_PID=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$T/$name.info")
+	CLI_SPORTS=$(grep -o 'sport=[0-9]*' "$T/$name.info" | cut -d= -f2 | tr '\n' ' ')
+	CLI_SPORT=${CLI_SPORTS%% *}
+}
+
+# wait_server NAME: the server must have taken all its connections
+wait_server()
+{
+	local rc
+	if ! rc=$(bg_wait "$1" 10); then
+		fail "server $1 still running after 10 s"
+		bg_kill "$1"
+		return 1
+	fi
+	if [[ $rc != 0 ]]; then
+		fail "server $1 exited $rc: $(cat "$T/$1.err" 2>/dev/null)"
+		return 1
+	fi
+}
+
+# ---------------------------------------------------------------- porttrace
+
+# start_pt NAME ARGS...: start porttrace with stdout in $T/NAME.out and stderr
+# in $T/NAME.err (stdout elsewhere with PT_STDOUT=path); wait (15 s) until
+# it says it is tracing.
+start_pt()
+{
+	local name=$1
+	shift
+	bg_start "$name" "${PT_STDOUT:-$T/$name.out}" "$T/$name.err" "$PT" "$@" ||
+		{ fail "porttrace $* did not start"; return 1; }
+	if ! wait_for "$T/$name.err" '^porttrace: tracing' 15; then
+		fail "porttrace $* not tracing within 15 s$(
+			[[ -s $T/$name.rc ]] && echo " (exited $(cat "$T/$name.rc"))")" \
+			"stderr: $(head -c 2000 "$T/$name.err")"
+		bg_kill "$name"
+		return 1
+	fi
+}
+
+# stop_pt NAME [SIGNAL]: signal porttrace, expect exit 0 within 5 s and a
+# "N events, 0 lost" summary. Sets PT_SUMMARY.
+stop_pt()
+{
+	local name=$1 sig=${2:-INT} pid rc
+	PT_SUMMARY=
+	pid=$(bg_pid "$name") || { fail "no pid for porttrace $name"; return 1; }
+	kill -"$sig" "$pid" 2>/dev/null
+	if ! rc=$(bg_wait "$name" 5); then
+		fail "porttrace did not exit within 5 s of SIG$sig"
+		bg_kill "$name"
+		return 1
+	fi
+	check_exit "$name" "$rc"
+}
+
+# check_exit NAME RC: exit 0, summary line with 0 lost
+check_exit()
+{
+	local name=$1 rc=$2
+	[[ $rc == 0 ]] || fail "porttrace exit status: expected 0, got $rc" \
+		"stderr: $(head -c 2000 "$T/$name.err")"
+	PT_SUMMARY=$(grep -E '^porttrace: [0-9]+ events, [0-9]+ lost' "$T/$name.err" | tail -1)
+	if [[ -z $PT_SUMMARY ]]; then
+		fail "no 'porttrace: N events, M lost' summary on stderr" \
+			"stderr: $(head -c 2000 "$T/$name.err")"
+	elif [[ -z ${ALLOW_LOST:-} ]] && ! [[ $PT_SUMMARY =~ ,\ 0\ lost ]]; then
+		fail "events lost: $PT_SUMMARY"
+	fi
+}
+
+# ---------------------------------------------------------------- records
+
+# ns_recs OUT [JQ-CONDITION]: the JSON records of netns $NS_INO (tolerates a
+# partial last line while porttrace is still writing)
+ns_recs()
+{
+	local cond=${2:-true}
+	jq -cR --arg ns "$NS_INO" \
+		"fromjson? | objects | select((.netns|tostring) == \$ns) | select($cond)" "$1" 2>/dev/null
+}
+
+count_recs() { ns_recs "$@" | grep -c .; }
+
+# wait_recs OUT N [JQ-CONDITION]: until at least N records (5 s)
+wait_recs()
+{
+	local out=$1 n=$2 cond=${3:-true} i
+	for ((i = 0; i < 100; i++)); do
+		(($(count_recs "$out" "$cond") >= n)) && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+dump_recs()	# out: diagnostic with what porttrace wrote for this netns
+{
+	local recs
+	recs=$(ns_recs "$1" | head -20)
+	echo "records in netns $NS_INO: ${recs:-(none)}"
+}
+
+# expect_total OUT N [JQ-CONDITION]: exactly N records in the netns
+expect_total()
+{
+	local out=$1 n=$2 cond=${3:-true} got
+	got=$(count_recs "$out" "$cond")
+	[[ $got == "$n" ]] ||
+		fail "expected $n records matching '$cond' in netns, got $got" "$(dump_recs "$out")"
+}
+
+# check_fields JSON WHAT KEY=VALUE...: numbers compare by their JSON text
+check_fields()
+{
+	local rec=$1 what=$2 kv k v got
+	shift 2
+	for kv in "$@"; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		got=$(jq -r --arg k "$k" \
+			'if has($k) then (.[$k] | if type == "string" then . else tojson end) else "<missing>" end' \
+			<<<"$rec")
+		[[ $got == "$v" ]] || fail "$what: $k: expected '$v', got '$got'"
+	done
+}
+
+# in_order "WANTED WORDS" "GOT WORDS": every wanted word is in got, in order
+in_order()
+{
+	local w g
+	read -r -a g <<<"$2"
+	local i=0
+	for w in $1; do
+		while ((i < ${#g[@]})) && [[ ${g[i]} != "$w" ]]; do
+			i=$((i + 1))
+		done
+		((i < ${#g[@]})) || return 1
+		i=$((i + 1))
+	done
+}
+
+# check_schema JSON WHAT: contract keys in contract order, numeric fields are
+# numbers, time is RFC 3339 UTC with microseconds and recent
+check_schema()
+{
+	local rec=$1 what=$2 keys bad
+	keys=$(jq -r 'keys_unsorted | join(" ")' <<<"$rec")
+	in_order "$COLUMNS_LIST" "$keys" ||
+		fail "$what: fields: expected '$COLUMNS_LIST' in this order (others may come between)" \
+			"$what: got '$keys'"
+	bad=$(jq -r '[("pid","uid","cgroup_id","netns","client_port","server_port") as $k
+		| select((.[$k] | type) != "number") | $k] | join(",")' <<<"$rec")
+	[[ -z $bad ]] || fail "$what: not JSON numbers: $bad"
+	if ! jq -e '.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$")' \
+		<<<"$rec" >/dev/null; then
+		fail "$what: time: not RFC 3339 UTC with microseconds: $(jq -r .time <<<"$rec")"
+	elif ! jq -e '(.time | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) - now | fabs < 120' \
+		<<<"$rec" >/dev/null; then
+		fail "$what: time: $(jq -r .time <<<"$rec") is not within 2 min of now ($(date -u +%FT%TZ))"
+	fi
+}
+
+# expect_record OUT KIND CLIENT_PORT SERVER_PORT KEY=VALUE...: exactly one
+# KIND record for that port pair in the netns, with these fields.
+expect_record()
+{
+	local out=$1 kind=$2 cp=$3 sp=$4 recs n
+	shift 4
+	recs=$(ns_recs "$out" ".kind == \"$kind\" and .client_port == $cp and .server_port == $sp")
+	n=$(grep -c . <<<"$recs")
+	if [[ $n != 1 ]]; then
+		fail "expected exactly one $kind record for client port $cp -> server port $sp, got $n" \
+			"$(dump_recs "$out")"
+		return 1
+	fi
+	check_schema "$recs" "$kind $cp->$sp"
+	check_fields "$recs" "$kind $cp->$sp" "$@"
+}
+
+# cgroup v2 id of this shell (inherited by the peers), empty if unknown
+cgroup_id()
+{
+	local mnt path
+	mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	path=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	[[ -n $mnt && -n $path && -d $mnt$path ]] && stat -c %i "$mnt$path"
+}

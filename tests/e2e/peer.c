@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * peer: the two ends of a TCP flow for porttrace's end-to-end tests.
+ *
+ *   peer server [-6] [-a ADDR] [-p PORT] [-n ACCEPTS] [-A] [-W MSEC]
+ *               [-r READY_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]
+ *   peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI] [-k COUNT] [-q]
+ *               [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]
+ *   (both: [-N COMM] sets the process name, up to 15 bytes of anything)
+ *
+ * The server listens (port 0 = kernel's choice), writes "pid=P port=N" to
+ * READY_FILE, then accepts ACCEPTS connections one after another (accept4(),
+ * or accept() with -A; each after MSEC with -W) and closes each at once. The
+ * client connects COUNT times (optionally bound to a source address and/or a
+ * fixed source port, or with a per-socket IP_LOCAL_PORT_RANGE), each time waiting until the server has
+ * accepted and closed (so both sockets exist when the server accepts) unless
+ * -q says close at once; then writes "pid=P sport=N ..." to INFO_FILE.
+ *
+ * Server and client are separate processes so the tests can tell whose pid a
+ * record carries. -i writes "pid=P" before any socket work and -g waits for
+ * GO_FILE to exist, so a test can start a tracer filtered on this pid first.
+ * Files are written to a temporary name and renamed: readers never see a
+ * partial line. Every run ends within SECS (default 20) by alarm().
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51	/* Linux >= 6.3 */
+#endif
+
+#define MAX_CONNS 1000
+
+struct opts {
+	bool server;
+	bool v6;
+	bool plain_accept;
+	bool quick;
+	const char *addr;
+	const char *srcaddr;
+	long port;
+	long srcport;
+	long accepts;
+	long count;
+	long delay_ms;
+	long accept_delay_ms;
+	long range_lo, range_hi;
+	long timeout;
+	const char *ready_file;
+	const char *pid_file;
+	const char *go_file;
+	const char *comm;
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "peer: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: peer server [-6] [-a ADDR] [-p PORT] [-n ACCEPTS] [-A] [-W MSEC]\n"
+		"                   [-r READY_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]\n"
+		"       peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI]\n"
+		"                   [-k COUNT] [-q]\n"
+		"                   [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]\n"
+		"       both: [-N COMM]\n");
+	exit(2);
+}
+
+static long num(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "peer: bad number '%s' (want %ld..%ld)\n", s, lo, hi);
+		exit(2);
+	}
+	return v;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (!path)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		die(tmp);
+	if (fputs(text, f) == EOF || fclose(f) == EOF)
+		die(tmp);
+	if (rename(tmp, path))
+		die(path);
+}
+
+static void wait_go(const char *path)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct stat st;
+
+	if (!path)
+		return;
+	/* bounded by alarm() */
+	while (stat(path, &st))
+		nanosleep(&ts, NULL);
+}
+
+/* Fill ss from a numeric address; the family follows the address. */
+static socklen_t make_addr(struct sockaddr_storage *ss, const char *addr, long port)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(addr, ':')) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((unsigned short)port);
+		if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1)
+			goto bad;
+		return sizeof(*s6);
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((unsigned short)port);
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) != 1)
+		goto bad;
+	return sizeof(*s4);
+bad:
+	fprintf(stderr, "peer: bad address '%s'\n", addr);
+	exit(2);
+}
+
+static int local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		die("getsockname");
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static void drain(int fd)
+{
+	char buf[512];
+	ssize_t n;
+
+	do {
+		n = read(fd, buf, sizeof(buf));
+	} while (n > 0 || (n < 0 && errno == EINTR));
+}
+
+static int run_server(const struct opts *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char line[128];
+	int fd, one = 1, zero = 0;
+
+	len = make_addr(&ss, o->addr, o->port);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		die("setsockopt SO_REUSEADDR");
+	/* "::" means dual stack here, whatever net.ipv6.bindv6only says */
+	if (ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)))
+		die("setsockopt IPV6_V6ONLY");
+	if (bind(fd, (struct sockaddr *)&ss, len))
+		die("bind");
+	if (listen(fd, 128))
+		die("listen");
+
+	snprintf(line, sizeof(line), "pid=%d port=%d\n", (int)getpid(), local_port(fd));
+	write_file(o->ready_file, line);
+
+	for (long i = 0; i < o->accepts; i++) {
+		struct timespec gap = { o->accept_delay_ms / 1000,
+					(o->accept_delay_ms % 1000) * 1000000L };
+		int c;
+
+		if (o->accept_delay_ms)
+			nanosleep(&gap, NULL);
+		c = o->plain_accept ? accept(fd, NULL, NULL)
+					: accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0) {
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			die("accept");
+		}
+		close(c);
+	}
+	close(fd);
+	return 0;
+}
+
+static int run_client(const struct opts *o)
+{
+	struct sockaddr_storage dst, src;
+	struct timespec gap = { o->delay_ms / 1000, (o->delay_ms % 1000) * 1000000L };
+	socklen_t dlen, slen;
+	static char info[64 + MAX_CONNS * sizeof(" sport=65535")];
+	size_t off;
+	int one = 1;
+
+	dlen = make_addr(&dst, o->addr, o->port);
+	off = (size_t)snprintf(info, sizeof(info), "pid=%d", (int)getpid());
+
+	for (long i = 0; i < o->count; i++) {
+		int fd = socket(dst.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			die("socket");
+		if (o->range_lo) {
+			unsigned int r = (unsigned int)o->range_lo |
+					 (unsigned int)o->range_hi << 16;
+
+			if (setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &r, sizeof(r)))
+				die("setsockopt IP_LOCAL_PORT_RANGE");
+		}
+		/* bind(SRCADDR, 0) leaves the port to the kernel: still ephemeral */
+		if (o->srcport || o->srcaddr) {
+			const char *any = dst.ss_family == AF_INET6 ? "::" : "0.0.0.0";
+
+			if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+				die("setsockopt SO_REUSEADDR");
+			slen = make_addr(&src, o->srcaddr ? o->srcaddr : any, o->srcport);
+			if (bind(fd, (struct sockaddr *)&src, slen))
+				die("bind");
+		}
+		if (connect(fd, (struct sockaddr *)&dst, dlen))
+			die("connect");
+		off += (size_t)snprintf(info + off, sizeof(info) - off, " sport=%d",
+					local_port(fd));
+		/* EOF once the server has accepted and closed */
+		if (!o->quick)
+			drain(fd);
+		close(fd);
+		if (o->delay_ms && i + 1 < o->count)
+			nanosleep(&gap, NULL);
+	}
+	snprintf(info + off, sizeof(info) - off, "\n");
+	write_file(o->ready_file, info);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.port = -1, .accepts = 1, .count = 1, .timeout = 20,
+	};
+	char line[64];
+	int c;
+
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "server"))
+		o.server = true;
+	else if (strcmp(argv[1], "client"))
+		usage();
+	argv++;
+	argc--;
+
+	while ((c = getopt(argc, argv, "6Aqa:b:c:p:n:r:i:g:s:R:k:D:W:t:N:")) != -1) {
+		switch (c) {
+		case '6': o.v6 = true; break;
+		case 'A': o.plain_accept = true; break;
+		case 'q': o.quick = true; break;
+		case 'a':
+		case 'c': o.addr = optarg; break;
+		case 'p': o.port = num(optarg, 0, 65535); break;
+		case 'n': o.accepts = num(optarg, 0, MAX_CONNS); break;
+		case 'k': o.count = num(optarg, 1, MAX_CONNS); break;
+		case 'D': o.delay_ms = num(optarg, 0, 10000); break;
+		case 'W': o.accept_delay_ms = num(optarg, 0, 10000); break;
+		case 's': o.srcport = num(optarg, 1, 65535); break;
+		case 't': o.timeout = num(optarg, 1, 600); break;
+		case 'r': o.ready_file = optarg; break;
+		case 'i': o.pid_file = optarg; break;
+		case 'g': o.go_file = optarg; break;
+		case 'b': o.srcaddr = optarg; break;
+		case 'N': o.comm = optarg; break;
+		case 'R':
+			if (sscanf(optarg, "%ld-%ld", &o.range_lo, &o.range_hi) != 2 ||
+			    o.range_lo < 1 || o.range_hi > 65535 || o.range_lo > o.range_hi) {
+				fprintf(stderr, "peer: bad range '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (!o.addr) {
+		if (!o.server)
+			usage();
+		o.addr = o.v6 ? "::1" : "127.0.0.1";
+	}
+	if (o.port < 0) {
+		if (!o.server)
+			usage();
+		o.port = 0;
+	}
+
+	/* a wedged test must not outlive its budget */
+	signal(SIGALRM, SIG_DFL);
+	alarm((unsigned int)o.timeout);
+
+	/* hostile names for the escaping tests: comm is whatever a process says */
+	if (o.comm && prctl(PR_SET_NAME, o.comm, 0, 0, 0))
+		die("prctl PR_SET_NAME");
+
+	snprintf(line, sizeof(line), "pid=%d\n", (int)getpid());
+	write_file(o.pid_file, line);
+	wait_go(o.go_file);
+
+	return o.server ? run_server(&o) : run_client(&o);
+}

@@ -148,9 +148,9 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u64);		/* pid_tgid inside accept() */
-	__type(value, __s32);		/* listening fd */
-} accepts SEC(".maps");
+	__type(key, __u64);		/* pid_tgid inside accept() or bind() */
+	__type(value, __s32);		/* its fd argument: the listener, the bound socket */
+} fd_calls SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -1238,12 +1238,13 @@ int BPF_PROG(btf_tcp_send_reset, const struct sock *sk, const struct sk_buff *sk
 
 /* ---- syscalls ---------------------------------------------------------- */
 
-static __always_inline int accept_enter(struct trace_event_raw_sys_enter *ctx)
+/* accept() and bind() act on the fd in their first argument: keep it for the exit */
+static __always_inline int remember_fd(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__s32 fd = (__s32)ctx->args[0];
 
-	bpf_map_update_elem(&accepts, &id, &fd, BPF_ANY);
+	bpf_map_update_elem(&fd_calls, &id, &fd, BPF_ANY);
 	return 0;
 }
 
@@ -1255,11 +1256,11 @@ static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 	__s32 *lfd;
 	long ret = ctx->ret;
 
-	lfd = bpf_map_lookup_elem(&accepts, &id);
+	lfd = bpf_map_lookup_elem(&fd_calls, &id);
 	if (lfd) {
 		if (ret >= 0)
 			lsk = fd_to_sock(task, *lfd);
-		bpf_map_delete_elem(&accepts, &id);
+		bpf_map_delete_elem(&fd_calls, &id);
 	}
 	if (ret < 0)
 		return 0;
@@ -1272,13 +1273,13 @@ static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_accept")
 int tp_enter_accept(struct trace_event_raw_sys_enter *ctx)
 {
-	return accept_enter(ctx);
+	return remember_fd(ctx);
 }
 
 SEC("tracepoint/syscalls/sys_enter_accept4")
 int tp_enter_accept4(struct trace_event_raw_sys_enter *ctx)
 {
-	return accept_enter(ctx);
+	return remember_fd(ctx);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
@@ -1309,11 +1310,7 @@ int tp_exit_connect(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_bind")
 int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__s32 fd = (__s32)ctx->args[0];
-
-	bpf_map_update_elem(&accepts, &id, &fd, BPF_ANY);
-	return 0;
+	return remember_fd(ctx);
 }
 
 SEC("tracepoint/syscalls/sys_exit_bind")
@@ -1326,11 +1323,11 @@ int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
 	__s32 *fd;
 	__u16 family;
 
-	fd = bpf_map_lookup_elem(&accepts, &id);
+	fd = bpf_map_lookup_elem(&fd_calls, &id);
 	if (!fd)
 		return 0;
 	sk = ctx->ret == 0 ? fd_to_sock(task, *fd) : NULL;
-	bpf_map_delete_elem(&accepts, &id);
+	bpf_map_delete_elem(&fd_calls, &id);
 	if (!sk || !sk_is_inet(sk, IPPROTO_UDP, &family))
 		return 0;
 	proc_read(&p);

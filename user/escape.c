@@ -175,7 +175,8 @@ static bool csv_formula_start(char c)
 	return c && strchr("=+-@\t\r", c);
 }
 
-size_t esc_csv(char *dst, size_t n, const char *src, size_t srclen)
+static size_t csv_cell(char *dst, size_t n, const char *src, size_t srclen,
+		       bool may_neutralise)
 {
 	struct esc_out o = { .dst = dst, .lim = n };
 	size_t len = input_len(src, srclen), i = 0, u;
@@ -185,7 +186,7 @@ size_t esc_csv(char *dst, size_t n, const char *src, size_t srclen)
 		return 0;
 
 	/* quoting is decided on the whole input, before anything is written */
-	neutralise = len && csv_formula_start(src[0]);
+	neutralise = may_neutralise && len && csv_formula_start(src[0]);
 	quote = neutralise || (len && (src[0] == ' ' || src[len - 1] == ' '));
 	for (i = 0; i < len && !quote; i++)
 		quote = src[i] == '"' || src[i] == ',' || src[i] == '\r' || src[i] == '\n';
@@ -226,4 +227,14 @@ size_t esc_csv(char *dst, size_t n, const char *src, size_t srclen)
 	if (quote)
 		o.dst[o.len++] = '"';
 	return finish(&o);
+}
+
+size_t esc_csv(char *dst, size_t n, const char *src, size_t srclen)
+{
+	return csv_cell(dst, n, src, srclen, true);
+}
+
+size_t esc_csv_raw(char *dst, size_t n, const char *src, size_t srclen)
+{
+	return csv_cell(dst, n, src, srclen, false);
 }

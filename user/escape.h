@@ -25,6 +25,9 @@
  *   double quotes, with '"' doubled, when it contains '"' ',' CR or LF,
  *   starts or ends with a space, or was neutralised. A CSV reader returns the
  *   escaped text, not the raw bytes.
+ * esc_csv_raw: esc_csv without the "'" prefix (--csv-raw, for programs
+ *   that read the file and would keep the "'" as data). Quoting and the
+ *   "\xhh" escapes are the same.
  */
 #ifndef PT_ESCAPE_H
 #define PT_ESCAPE_H
@@ -37,5 +40,6 @@
 size_t esc_term(char *dst, size_t n, const char *src, size_t srclen);
 size_t esc_json(char *dst, size_t n, const char *src, size_t srclen);
 size_t esc_csv(char *dst, size_t n, const char *src, size_t srclen);
+size_t esc_csv_raw(char *dst, size_t n, const char *src, size_t srclen);
 
 #endif /* PT_ESCAPE_H */

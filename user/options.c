@@ -12,6 +12,7 @@
 
 static const char usage[] =
 "Usage: porttrace [OPTIONS]\n"
+"       porttrace audit [OPTIONS]\n"
 "Trace TCP and UDP connects, accepts, listeners and closes live, with both\n"
 "ports, the process on each side, and each flow's class: ephemeral-to-static,\n"
 "static-to-static, ephemeral-to-ephemeral or static-to-ephemeral.\n"
@@ -50,6 +51,25 @@ static const char usage[] =
 "                             of every network namespace, and exit\n"
 "      --lifetime             one record per finished flow, with duration\n"
 "                             and bytes (close records)\n"
+"  -w, --write=FILE           also write records (audit: the report) to FILE,\n"
+"                             created 0600, never through a symlink; the\n"
+"                             format comes from the extension (.csv, .json,\n"
+"                             .jsonl) or --write-format; SIGHUP reopens it\n"
+"      --write-format=FORMAT  json or csv\n"
+"      --force                overwrite an existing --write file\n"
+"      --csv-raw              no ' before CSV cells starting with = + - @\n"
+"  -N, --numeric              no service names\n"
+"\n"
+"Audit (porttrace audit): aggregate instead of printing every event; on exit\n"
+"print which services accepted connections, from whom, on which kind of port,\n"
+"the outbound destinations, and ranked findings.\n"
+"      --interval=SECS        refresh the report every SECS (a snapshot per\n"
+"                             interval with -o json|csv)\n"
+"      --expect-port=PORT,... ports allowed to listen on all addresses; the\n"
+"                             others become findings\n"
+"      --scan-ports=N         port-scan finding: N distinct closed ports (20)\n"
+"      --scan-window=SECS     ... tried within SECS by one address (60)\n"
+"\n"
 "      --ring-size=KIB        ring buffer size in KiB, a power of two\n"
 "                             (default 4096)\n"
 "      --attach=MODE          auto, tp_btf or tracepoint (default auto:\n"
@@ -66,6 +86,7 @@ static const char usage[] =
 "  porttrace --lifetime -c nginx  nginx's connections as they end\n"
 "  porttrace --listeners          every listening port, its owner and class\n"
 "  porttrace --ephemeral=iana     classify by IANA's 49152-65535\n"
+"  porttrace audit -d 3600 -w audit.csv       an hour's audit as CSV\n"
 "\n"
 "Needs root or CAP_BPF+CAP_PERFMON, and a kernel with BTF (Linux >= 5.8).\n"
 "Ends on Ctrl-C, SIGTERM, --duration or --count, printing a summary of\n"
@@ -221,7 +242,8 @@ static int parse_classes(struct pt_options *o, const char *arg)
 
 enum {
 	OPT_EPHEMERAL = 256, OPT_ATTACH, OPT_RING_SIZE, OPT_TCP, OPT_UDP, OPT_CGROUP,
-	OPT_NETNS, OPT_LISTENERS, OPT_LIFETIME,
+	OPT_NETNS, OPT_LISTENERS, OPT_LIFETIME, OPT_WRITE_FORMAT, OPT_FORCE,
+	OPT_CSV_RAW, OPT_INTERVAL, OPT_EXPECT_PORT, OPT_SCAN_PORTS, OPT_SCAN_WINDOW,
 };
 
 static const struct option long_opts[] = {
@@ -240,6 +262,15 @@ static const struct option long_opts[] = {
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "listeners", no_argument, NULL, OPT_LISTENERS },
 	{ "lifetime", no_argument, NULL, OPT_LIFETIME },
+	{ "write", required_argument, NULL, 'w' },
+	{ "write-format", required_argument, NULL, OPT_WRITE_FORMAT },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "csv-raw", no_argument, NULL, OPT_CSV_RAW },
+	{ "numeric", no_argument, NULL, 'N' },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "expect-port", required_argument, NULL, OPT_EXPECT_PORT },
+	{ "scan-ports", required_argument, NULL, OPT_SCAN_PORTS },
+	{ "scan-window", required_argument, NULL, OPT_SCAN_WINDOW },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "ephemeral", required_argument, NULL, OPT_EPHEMERAL },
@@ -261,9 +292,19 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 	o->protos = PT_KIND_BIT(PT_PROTO_TCP & 31) | PT_KIND_BIT(PT_PROTO_UDP & 31);
 	o->ring_kib = 4096;
 
+	o->scan_ports = 20;
+	o->scan_window = 60;
+	/* `porttrace audit [OPTIONS]`: the subcommand comes first */
+	if (argc > 1 && !strcmp(argv[1], "audit")) {
+		o->mode = PT_MODE_AUDIT;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+
 	optind = 0;	/* glibc: full re-initialisation, so tests can parse twice */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:d:n:p:P:k:u:c:C:46vhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:d:n:p:P:k:u:c:C:w:N46vhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!strcmp(optarg, "table"))
@@ -330,6 +371,47 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 				return fail(o, "invalid --netns '%s': must be a namespace inode number (stat -L -c %%i /proc/PID/ns/net)", optarg);
 			o->netns = (__u32)v;
 			break;
+		case 'w':
+			if (!*optarg)
+				return fail(o, "invalid --write '': must be a file name");
+			o->write_path = optarg;
+			break;
+		case OPT_WRITE_FORMAT:
+			if (!strcmp(optarg, "json"))
+				o->write_format = PT_OUT_JSON;
+			else if (!strcmp(optarg, "csv"))
+				o->write_format = PT_OUT_CSV;
+			else
+				return fail(o, "invalid --write-format '%s': must be json or csv", optarg);
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case OPT_CSV_RAW:
+			o->csv_raw = true;
+			break;
+		case 'N':
+			o->numeric = true;
+			break;
+		case OPT_INTERVAL:
+			if (pt_parse_ulong(optarg, 1, 86400, &o->interval))
+				return fail(o, "invalid --interval '%s': must be 1-86400 seconds", optarg);
+			break;
+		case OPT_EXPECT_PORT:
+			err = parse_list(o, "--expect-port", optarg, 1, 65535, o->expect_ports,
+					 sizeof(__u16), PT_MAX_EXPECT_PORTS, &o->nexpect_ports);
+			if (err)
+				return err;
+			o->expect_given = true;
+			break;
+		case OPT_SCAN_PORTS:
+			if (pt_parse_ulong(optarg, 2, 65535, &o->scan_ports))
+				return fail(o, "invalid --scan-ports '%s': must be 2-65535", optarg);
+			break;
+		case OPT_SCAN_WINDOW:
+			if (pt_parse_ulong(optarg, 1, 86400, &o->scan_window))
+				return fail(o, "invalid --scan-window '%s': must be 1-86400 seconds", optarg);
+			break;
 		case OPT_LISTENERS:
 			o->mode = PT_MODE_LISTENERS;
 			break;
@@ -390,5 +472,12 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 	/* --lifetime is about finished flows: close records, whatever -k said */
 	if (o->mode == PT_MODE_LIFETIME)
 		o->kinds = PT_KIND_BIT(PT_EV_CLOSE);
+	/* an audit needs every kind to build its tables */
+	if (o->mode == PT_MODE_AUDIT)
+		o->kinds = ~0u;
+	if (o->mode != PT_MODE_AUDIT && (o->interval || o->expect_given))
+		return fail(o, "--interval and --expect-port are for porttrace audit");
+	if (o->write_format && !o->write_path)
+		return fail(o, "--write-format needs --write=FILE");
 	return PT_OPTS_OK;
 }

@@ -36,7 +36,10 @@ enum pt_mode {
 	PT_MODE_LIVE = 0,	/* print events as they happen */
 	PT_MODE_LISTENERS,	/* print the listeners found at start and exit */
 	PT_MODE_LIFETIME,	/* one close record per finished flow */
+	PT_MODE_AUDIT,		/* porttrace audit: aggregate, then report */
 };
+
+#define PT_MAX_EXPECT_PORTS	64
 
 struct pt_options {
 	enum pt_mode mode;
@@ -59,6 +62,19 @@ struct pt_options {
 	struct pt_eph_policy eph;
 	enum pt_attach_mode attach;
 	unsigned long ring_kib;
+	/* -w/--write: records (live) or the report (audit) also go to a file */
+	const char *write_path;
+	enum pt_output write_format;	/* PT_OUT_AUTO: from the extension */
+	bool force;		/* --force: overwrite an existing file */
+	bool csv_raw;		/* --csv-raw: no formula neutralisation */
+	bool numeric;		/* -N: no service names */
+	/* audit */
+	unsigned long interval;	/* --interval=SECS: snapshots, 0: none */
+	__u16 expect_ports[PT_MAX_EXPECT_PORTS];
+	unsigned int nexpect_ports;
+	bool expect_given;	/* --expect-port was used: flag the rest */
+	unsigned long scan_ports;	/* port-scan threshold: distinct closed ports */
+	unsigned long scan_window;	/* ... within this many seconds */
 	bool verbose;
 	char err[256];		/* why parsing failed, one line */
 };

@@ -3,7 +3,8 @@
  * CSV sink, RFC 4180: a header row, CRLF line ends, the JSON keys as column
  * names in the same order (both come from record.c). A field that does not
  * apply is an empty cell. Every string cell goes through esc_csv: comm is
- * hostile, and nothing else may ever start a formula either.
+ * hostile, and nothing else may ever start a formula either. --csv-raw
+ * (s->csv_raw) keeps the quoting and escapes but drops the "'" prefix.
  */
 #include <errno.h>
 #include <linux/types.h>
@@ -51,6 +52,8 @@ static int csv_open(struct sink *s)
 
 static int csv_write_record(struct sink *s, const struct pt_record *r)
 {
+	size_t (*esc)(char *, size_t, const char *, size_t) =
+		s->csv_raw ? esc_csv_raw : esc_csv;
 	struct pt_line l;
 	size_t i;
 
@@ -62,7 +65,7 @@ static int csv_write_record(struct sink *s, const struct pt_record *r)
 		if (i)
 			pt_line_puts(&l, ",");
 		if (v->type == PT_VAL_STR)
-			pt_line_esc(&l, esc_csv, v->s, v->len);
+			pt_line_esc(&l, esc, v->s, v->len);
 		else if (v->type == PT_VAL_BARE)
 			pt_line_put(&l, v->s, v->len);
 	}

@@ -339,7 +339,7 @@ static void test_dev_full_implicit(void **state)
 
 /*
  * EFBIG past RLIMIT_FSIZE in a child (the limit and SIGXFSZ are per
- * process): three rows committed, then a batch of 2000 that stdio starts
+ * process): three rows committed, then a batch of 4000 that stdio starts
  * writing by itself, in 64 KiB pieces that split rows, until the limit.
  * The file must end exactly after the third row. Exit codes name the
  * first check that failed.
@@ -360,7 +360,7 @@ static int efbig_child(const char *path)
 	rl.rlim_cur = rl.rlim_max = 3 * strlen(ROW) + 100000;
 	if (setrlimit(RLIMIT_FSIZE, &rl))
 		return 12;
-	for (i = 0; i < 2000; i++)
+	for (i = 0; i < 4000; i++)
 		fputs(ROW, of.fp);
 	if (!of.failed)		/* stdio wrote on its own and hit the limit */
 		return 13;

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Safe output files; the rules are in outfile.h. of->fp is a stdio stream
+ * over a cookie that writes to of->fd, so every byte that reaches the file
+ * is counted here and the first failed write is seen here, with its errno,
+ * whichever stdio call (fprintf, fwrite, fflush, fclose) triggered it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "options.h"
+#include "outfile.h"
+
+/* Big enough that a batch of records is usually one write(). */
+#define OUTFILE_BUF	(64 * 1024)
+
+enum open_mode {
+	OPEN_CREATE,	/* a new file only */
+	OPEN_FORCE,	/* a new file, or truncate an existing regular file */
+	OPEN_APPEND,	/* a new file, or append to an existing regular file */
+};
+
+/* Cut the file back to the last row boundary. */
+static void cut(struct pt_outfile *of)
+{
+	struct stat st;
+
+	if (of->pending && of->fd >= 0 && !fstat(of->fd, &st) &&
+	    S_ISREG(st.st_mode)) {
+		off_t end = st.st_size >= (off_t)of->pending ?
+			    st.st_size - (off_t)of->pending : 0;
+
+		if (!ftruncate(of->fd, end))
+			lseek(of->fd, end, SEEK_SET);
+	}
+	of->pending = 0;
+}
+
+/* The first failed write: cut, and drop everything after it. */
+static void fail(struct pt_outfile *of, int err)
+{
+	of->failed = true;
+	of->err_no = err;
+	cut(of);
+	snprintf(of->err, sizeof(of->err),
+		 "writing %s failed: %s; it ends at the last whole record",
+		 of->path, strerror(err));
+	errno = err;
+}
+
+static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
+{
+	struct pt_outfile *of = cookie;
+	size_t done = 0;
+	ssize_t n;
+
+	/* stdio must drain its buffer, so say it was written */
+	if (of->failed || of->discard)
+		return (ssize_t)size;
+	while (done < size) {
+		n = write(of->fd, buf + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fail(of, n < 0 ? errno : EIO);
+			/* short count: stdio sets the stream's error flag */
+			return 0;
+		}
+		done += (size_t)n;
+		of->pending += (size_t)n;
+	}
+	return (ssize_t)size;
+}
+
+/* of->fd is closed by commit/abort, after fsync */
+static int cookie_close(void *cookie)
+{
+	(void)cookie;
+	return 0;
+}
+
+static int wrap(struct pt_outfile *of)
+{
+	cookie_io_functions_t io = {
+		.write = cookie_write,
+		.close = cookie_close,
+	};
+
+	of->fp = fopencookie(of, "w", io);
+	if (!of->fp) {
+		snprintf(of->err, sizeof(of->err), "cannot open %s: %s",
+			 of->path, strerror(errno));
+		return -ENOMEM;
+	}
+	setvbuf(of->fp, NULL, _IOFBF, OUTFILE_BUF);
+	return 0;
+}
+
+static int refuse(struct pt_outfile *of, int err, const char *why)
+{
+	snprintf(of->err, sizeof(of->err), "refusing to write %s: %s",
+		 of->path, why);
+	return -err;
+}
+
+static int sys_error(struct pt_outfile *of, const char *what, int err)
+{
+	snprintf(of->err, sizeof(of->err), "cannot %s %s: %s", what,
+		 of->path, strerror(err));
+	return -err;
+}
+
+/*
+ * An existing file at of->path: never through a link, only a regular file,
+ * only one with no other name (truncating a hard link to a file elsewhere
+ * would change that file). O_NONBLOCK: a FIFO put there must not hang us.
+ */
+static int open_existing(struct pt_outfile *of, enum open_mode mode)
+{
+	int fl = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_APPEND;
+	struct stat st;
+	int fd;
+
+	fd = open(of->path, fl);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return refuse(of, ELOOP, "it is a symbolic link");
+		if (errno == EISDIR)
+			return refuse(of, EISDIR, "it is a directory");
+		/* a FIFO without a reader, a device without its driver */
+		if (errno == ENXIO)
+			return refuse(of, EINVAL, "not a regular file");
+		return -errno;	/* ENOENT: gone again, the caller retries */
+	}
+	if (fstat(fd, &st)) {
+		int err = errno;
+
+		close(fd);
+		return sys_error(of, "stat", err);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return refuse(of, EINVAL, "not a regular file");
+	}
+	if (st.st_nlink > 1) {
+		char why[64];
+
+		close(fd);
+		snprintf(why, sizeof(why), "it has %lu hard links",
+			 (unsigned long)st.st_nlink);
+		return refuse(of, EMLINK, why);
+	}
+	if (fcntl(fd, F_SETFL, O_APPEND) ||
+	    (mode == OPEN_FORCE && ftruncate(fd, 0))) {
+		int err = errno;
+
+		close(fd);
+		return sys_error(of, "open", err);
+	}
+	return fd;
+}
+
+/* Returns an fd or -errno with of->err set. */
+static int open_target(struct pt_outfile *of, enum open_mode mode)
+{
+	struct stat st;
+	int fd, tries;
+
+	/* each retry means the file vanished or appeared in between */
+	for (tries = 0; tries < 3; tries++) {
+		/* O_EXCL: a symbolic link (even dangling) is EEXIST, never followed */
+		fd = open(of->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			  O_CLOEXEC | O_APPEND, 0600);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return sys_error(of, "create", errno);
+		if (lstat(of->path, &st)) {
+			if (errno == ENOENT)
+				continue;
+			return sys_error(of, "stat", errno);
+		}
+		if (S_ISLNK(st.st_mode))
+			return refuse(of, ELOOP, "it is a symbolic link");
+		if (S_ISDIR(st.st_mode))
+			return refuse(of, EISDIR, "it is a directory");
+		if (!S_ISREG(st.st_mode))
+			return refuse(of, EINVAL, "not a regular file");
+		if (mode == OPEN_CREATE) {
+			snprintf(of->err, sizeof(of->err),
+				 "%s already exists (--force overwrites it)",
+				 of->path);
+			return -EEXIST;
+		}
+		fd = open_existing(of, mode);
+		if (fd != -ENOENT)
+			return fd;
+	}
+	return sys_error(of, "create", EAGAIN);
+}
+
+/* ".NAME.XXXXXX" in the target's directory, so rename() stays on one file system. */
+static int open_temp(struct pt_outfile *of)
+{
+	const char *slash = strrchr(of->path, '/');
+	const char *base = slash ? slash + 1 : of->path;
+	int dirlen = slash ? (int)(slash - of->path) + 1 : 0;
+	struct stat st;
+	int fd;
+
+	if (!*base)
+		return refuse(of, EISDIR, "it is a directory");
+	if (!lstat(of->path, &st)) {
+		if (S_ISLNK(st.st_mode))
+			return refuse(of, ELOOP, "it is a symbolic link");
+		if (S_ISDIR(st.st_mode))
+			return refuse(of, EISDIR, "it is a directory");
+		if (!S_ISREG(st.st_mode))
+			return refuse(of, EINVAL, "not a regular file");
+		if (!(of->flags & PT_OUTFILE_FORCE)) {
+			snprintf(of->err, sizeof(of->err),
+				 "%s already exists (--force overwrites it)",
+				 of->path);
+			return -EEXIST;
+		}
+	} else if (errno != ENOENT) {
+		return sys_error(of, "stat", errno);
+	}
+	if (asprintf(&of->tmp_path, "%.*s.%s.XXXXXX", dirlen, of->path, base) < 0) {
+		of->tmp_path = NULL;
+		return sys_error(of, "create", ENOMEM);
+	}
+	/* mkostemp: O_EXCL, mode 0600 */
+	fd = mkostemp(of->tmp_path, O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		free(of->tmp_path);
+		of->tmp_path = NULL;
+		return sys_error(of, "create a temporary file for", err);
+	}
+	return fd;
+}
+
+static void init(struct pt_outfile *of)
+{
+	memset(of, 0, sizeof(*of));
+	of->fd = -1;
+}
+
+/* fclose (dropping what it holds if discarding) and close; no fsync */
+static int close_fds(struct pt_outfile *of)
+{
+	int err = 0;
+
+	if (of->fp)
+		fclose(of->fp);
+	of->fp = NULL;
+	if (of->fd >= 0 && close(of->fd))
+		err = -errno;
+	of->fd = -1;
+	return err;
+}
+
+int pt_outfile_open(struct pt_outfile *of, const char *path, unsigned int flags)
+{
+	int fd, err;
+
+	init(of);
+	of->flags = flags;
+	of->path = strdup(path);
+	if (!of->path)
+		return -ENOMEM;
+	if (flags & PT_OUTFILE_ATOMIC)
+		fd = open_temp(of);
+	else
+		fd = open_target(of, flags & PT_OUTFILE_FORCE ? OPEN_FORCE : OPEN_CREATE);
+	if (fd < 0) {
+		err = fd;
+		free(of->path);
+		of->path = NULL;
+		return err;
+	}
+	of->fd = fd;
+	err = wrap(of);
+	if (err)
+		pt_outfile_abort(of);
+	return err;
+}
+
+int pt_outfile_fdopen(struct pt_outfile *of, int fd, const char *path)
+{
+	int err;
+
+	init(of);
+	of->path = strdup(path);
+	if (!of->path)
+		return -ENOMEM;
+	of->fd = fd;
+	err = wrap(of);
+	if (err) {
+		free(of->path);
+		of->path = NULL;
+		of->fd = -1;
+	}
+	return err;
+}
+
+int pt_outfile_flush(struct pt_outfile *of)
+{
+	if (!of->fp)
+		return of->failed ? -of->err_no : -EBADF;
+	/* the cookie saw any failure, with its errno; fflush alone may not say */
+	if (fflush(of->fp) && !of->failed)
+		fail(of, errno ? errno : EIO);
+	if (of->failed)
+		return -of->err_no;
+	of->written += of->pending;
+	of->pending = 0;
+	return 0;
+}
+
+bool pt_outfile_warned(struct pt_outfile *of)
+{
+	bool was = of->warned;
+
+	of->warned = true;
+	return was;
+}
+
+int pt_outfile_reopen(struct pt_outfile *of)
+{
+	int err, fd;
+
+	if (of->tmp_path)
+		return -EINVAL;
+	err = pt_outfile_flush(of);
+	if (err)
+		return err;
+	close_fds(of);
+	fd = open_target(of, OPEN_APPEND);
+	if (fd < 0) {
+		/* the sink stops like on a write error: of->err already says why */
+		of->failed = true;
+		of->err_no = -fd;
+		return fd;
+	}
+	of->fd = fd;
+	err = wrap(of);
+	if (err) {
+		close(fd);
+		of->fd = -1;
+		of->failed = true;
+		of->err_no = -err;
+	}
+	return err;
+}
+
+/* Make the rename itself durable: fsync the directory, best effort. */
+static void sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+static int rename_into_place(struct pt_outfile *of)
+{
+	struct stat st;
+
+	if (of->flags & PT_OUTFILE_FORCE) {
+		if (rename(of->tmp_path, of->path))
+			return sys_error(of, "rename into", errno);
+		return 0;
+	}
+	/* without --force, not over a file that appeared since open */
+	if (!renameat2(AT_FDCWD, of->tmp_path, AT_FDCWD, of->path, RENAME_NOREPLACE))
+		return 0;
+	if (errno == EEXIST) {
+		snprintf(of->err, sizeof(of->err),
+			 "%s appeared while porttrace ran; not overwritten", of->path);
+		return -EEXIST;
+	}
+	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		return sys_error(of, "rename into", errno);
+	/* a file system without RENAME_NOREPLACE: check, then rename */
+	if (!lstat(of->path, &st)) {
+		snprintf(of->err, sizeof(of->err),
+			 "%s appeared while porttrace ran; not overwritten", of->path);
+		return -EEXIST;
+	}
+	if (rename(of->tmp_path, of->path))
+		return sys_error(of, "rename into", errno);
+	return 0;
+}
+
+int pt_outfile_commit(struct pt_outfile *of)
+{
+	int err, cerr;
+
+	if (!of->fp) {
+		/* never opened, or a reopen failed */
+		err = of->failed ? -of->err_no : -EBADF;
+		pt_outfile_abort(of);
+		return err;
+	}
+	err = pt_outfile_flush(of);
+	/* EINVAL: an fd that cannot be synced (a pipe, /dev/null) */
+	if (!err && fsync(of->fd) && errno != EINVAL && errno != EROFS)
+		err = sys_error(of, "sync", errno);
+	of->discard = err != 0;
+	cerr = close_fds(of);
+	if (!err && cerr)
+		err = sys_error(of, "close", -cerr);
+	if (of->tmp_path) {
+		if (!err)
+			err = rename_into_place(of);
+		if (err)
+			unlink(of->tmp_path);
+		else
+			sync_dir(of->path);
+		free(of->tmp_path);
+		of->tmp_path = NULL;
+	}
+	free(of->path);
+	of->path = NULL;
+	return err;
+}
+
+void pt_outfile_abort(struct pt_outfile *of)
+{
+	/* what stdio holds is no whole row, nor what reached the file since the boundary */
+	of->discard = true;
+	cut(of);
+	close_fds(of);
+	if (of->tmp_path) {
+		unlink(of->tmp_path);
+		free(of->tmp_path);
+		of->tmp_path = NULL;
+	}
+	free(of->path);
+	of->path = NULL;
+}
+
+int pt_output_from_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	const char *dot = strrchr(base, '.');
+
+	/* ".csv" alone is a hidden file with no extension */
+	if (!dot || dot == base)
+		return -EINVAL;
+	if (!strcasecmp(dot, ".csv"))
+		return PT_OUT_CSV;
+	if (!strcasecmp(dot, ".json") || !strcasecmp(dot, ".jsonl") ||
+	    !strcasecmp(dot, ".ndjson"))
+		return PT_OUT_JSON;
+	return -EINVAL;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Output files (-w/--write, audit reports), created the way a tool that
+ * runs as root must create them:
+ *
+ * - never through a symbolic link: the final component is opened with
+ *   O_NOFOLLOW and a link there is refused (-ELOOP), even with --force, so a
+ *   user who can write the directory cannot point us at /etc/shadow;
+ * - never over an existing file unless PT_OUTFILE_FORCE (-EEXIST), and then
+ *   only over a regular file with no other hard link;
+ * - mode 0600: connection records say who talks to whom;
+ * - rows never half-written: pt_outfile_flush() marks a row boundary. When
+ *   a write fails (ENOSPC, EIO, EFBIG), the file is cut back to the last
+ *   boundary, later writes are dropped, and of->failed/of->err_no say why;
+ *   the caller stops that sink, warns once and exits non-zero at the end;
+ * - PT_OUTFILE_ATOMIC: written to ".NAME.XXXXXX" beside the target and
+ *   renamed over it by pt_outfile_commit(), so a reader never sees half a
+ *   report and a failed run leaves the old one in place.
+ *
+ * of->fp is an ordinary fully buffered stdio stream: sinks and report
+ * writers print to it as to any FILE.
+ */
+#ifndef PT_OUTFILE_H
+#define PT_OUTFILE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define PT_OUTFILE_FORCE	0x1	/* replace an existing regular file */
+#define PT_OUTFILE_ATOMIC	0x2	/* temporary file, renamed at commit */
+
+/*
+ * of->fp calls back into of: keep it at one address from open to
+ * commit/abort (embed it in a struct, do not copy it).
+ */
+struct pt_outfile {
+	FILE *fp;		/* write here; NULL when not open */
+	int fd;
+	char *path;		/* the target */
+	char *tmp_path;		/* ATOMIC: the temporary file until commit */
+	unsigned int flags;
+	/*
+	 * Bytes that reached the file: whole rows, and those since the last
+	 * boundary. A cut goes back by pending from the file's end, not to an
+	 * absolute offset: -w files are O_APPEND, and a copytruncate may have
+	 * moved the end under us.
+	 */
+	unsigned long long written;
+	unsigned long long pending;
+	bool failed;		/* a write failed: everything after is dropped */
+	bool discard;		/* closing without a flush: drop what stdio holds */
+	bool warned;		/* see pt_outfile_warned() */
+	int err_no;		/* why it failed (positive errno) */
+	char err[256];		/* one line for the user: open or write failure */
+};
+
+/*
+ * Create path for writing (flags: PT_OUTFILE_*). Returns 0, or -errno with
+ * of->err set: -EEXIST (exists, no FORCE), -ELOOP (a symbolic link),
+ * -EISDIR/-EINVAL (not a regular file), -EMLINK (a regular file with other
+ * hard links: overwriting it would change them too), else the open error.
+ */
+int pt_outfile_open(struct pt_outfile *of, const char *path, unsigned int flags);
+
+/*
+ * Wrap an fd the caller opened (it is closed by commit/abort): for tests
+ * (/dev/full) and for a descriptor handed over by a parent. path is only
+ * used in messages. Returns 0 or -ENOMEM.
+ */
+int pt_outfile_fdopen(struct pt_outfile *of, int fd, const char *path);
+
+/*
+ * Write out what was printed and mark its end as a row boundary. Call it
+ * at row boundaries only: after each batch of records, after a report.
+ * Returns 0, or -errno once the file failed (now or earlier): the file then
+ * ends at the last boundary.
+ */
+int pt_outfile_flush(struct pt_outfile *of);
+
+/*
+ * Whether the caller already warned about of's failure; marks it warned.
+ * `if (of->failed && !pt_outfile_warned(of)) warn(of->err);` warns once.
+ */
+bool pt_outfile_warned(struct pt_outfile *of);
+
+/*
+ * SIGHUP (log rotation): flush, close and open the path again: a new file
+ * if the old one was moved away, else the same file, appended to (after a
+ * copytruncate, from its new end). The same safety rules as open, without
+ * FORCE truncation. Not for ATOMIC files (-EINVAL). On failure of->fp is
+ * NULL and of->err says why; pt_outfile_abort() still cleans up.
+ */
+int pt_outfile_reopen(struct pt_outfile *of);
+
+/*
+ * Finish: flush, fsync, close; an ATOMIC file is then renamed over its
+ * target (without FORCE, never over a file that appeared meanwhile).
+ * Returns 0 or -errno with of->err set; on failure the temporary file is
+ * removed and the target left as it was. of is closed either way.
+ */
+int pt_outfile_commit(struct pt_outfile *of);
+
+/* Close without committing; an ATOMIC file's temporary is removed. */
+void pt_outfile_abort(struct pt_outfile *of);
+
+/*
+ * The output format a file name implies: PT_OUT_CSV for .csv, PT_OUT_JSON
+ * for .json, .jsonl and .ndjson (any case); -EINVAL for anything else.
+ */
+int pt_output_from_path(const char *path);
+
+#endif /* PT_OUTFILE_H */

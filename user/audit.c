@@ -1,172 +1,23 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The audit aggregate and its findings; the contract is in audit.h. */
+/*
+ * The audit aggregate and its findings; the contract is in audit.h, the
+ * report writers in audit_report.c.
+ */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
-#include "audit.h"
-#include "cgroup.h"
-#include "hmap.h"
-#include "services.h"
+#include "audit_int.h"
 
 /* IPv4 rides in ::ffff:a.b.c.d; its wildcard is ::ffff:0.0.0.0 */
 static const uint8_t v4_any[16] = { [10] = 0xff, [11] = 0xff };
 static const uint8_t v6_any[16];
 
-#define NCLASSES	4
-#define MAX_RESULTS	8	/* distinct failure results kept per destination */
-#define TIME_LEN	32
-
-/* A service (listening side) or destination (server side of a connect). */
-struct ep_key {
-	uint32_t netns;
-	uint16_t port;
-	uint8_t proto;
-	uint8_t pad;
-	uint8_t addr[16];
-};
-
-struct procset {
-	uint32_t pids[PT_AUDIT_SHOW_PIDS];
-	unsigned int npids;		/* listed */
-	char comms[PT_AUDIT_SHOW_COMMS][PT_COMM_LEN + 1];
-	unsigned int ncomms;
-	struct pt_hmap all;		/* every distinct pid, for the count */
-	uint32_t uid;
-	bool has_uid;
-	char container_id[PT_CONTAINER_ID_LEN + 1];
-};
-
-/* first and last by the records' monotonic time: CPUs deliver out of order */
-struct span {
-	uint64_t first_ns, last_ns;
-	char first[TIME_LEN], last[TIME_LEN];
-	bool set;
-};
-
-enum svc_state {
-	SVC_UNLISTED = 0,	/* accepts seen, listener never */
-	SVC_LISTENING,
-	SVC_CLOSED,
-};
-
-struct svc {
-	struct ep_key key;
-	char addr[INET6_ADDRSTRLEN];
-	struct procset procs;
-	enum svc_state state;
-	unsigned int open;	/* listening sockets (SO_REUSEPORT: several) */
-	bool listened;		/* a listen or unlisten record was seen */
-	bool bound_known, bound, reserved, inventory;
-	uint16_t eph_lo, eph_hi;	/* range the flows were classified by */
-	uint16_t k_lo, k_hi;		/* the namespace's own (kernel) range */
-	char since[TIME_LEN];
-	uint64_t accepts, unaccepted, closes;
-	struct pt_hmap clients;		/* 16-byte client addresses */
-	struct pt_hmap cports;		/* client ports */
-	uint64_t classes[NCLASSES];
-	struct span acc;
-	uint64_t bytes_in, bytes_out;
-};
-
-struct result_count {
-	const char *name;	/* pt_result_str(): stable */
-	uint64_t n;
-};
-
-struct dst {
-	struct ep_key key;
-	uint32_t idx;		/* in a->dsts: what a held port points back to */
-	char addr[INET6_ADDRSTRLEN];
-	struct procset procs;
-	uint64_t connects, failures, other_failures;
-	struct result_count fails[MAX_RESULTS];
-	unsigned int nfails;
-	uint64_t no_eph;
-	struct span con;
-	uint64_t bytes_in, bytes_out;
-	uint16_t k_lo, k_hi;
-	uint32_t eph_open, eph_peak;	/* ephemeral ports held towards it */
-	char peak_time[TIME_LEN];
-};
-
-/*
- * Closed ports one remote hit, in a list ordered by last hit: the head is
- * the oldest, so sliding the window is popping heads. One node per
- * distinct (proto, port) ever hit: memory is bounded by 2 * 65536.
- */
-struct snode {
-	uint64_t ts;
-	uint32_t key;		/* proto << 16 | port */
-	int32_t prev, next;
-	bool in;
-};
-
-struct scan_key {
-	uint32_t netns;
-	uint8_t addr[16];
-};
-
-struct scan {
-	struct scan_key key;
-	char addr[INET6_ADDRSTRLEN];
-	struct pt_hmap idx;	/* key -> node */
-	struct snode *nodes;
-	size_t nnodes, cap;
-	int32_t head, tail;
-	uint32_t distinct, peak;
-	uint64_t peak_span_ns;	/* from the oldest hit in the window to the peak */
-	uint64_t resets;
-	uint16_t port_lo, port_hi;
-	char first[TIME_LEN], peak_time[TIME_LEN];
-};
-
-/* flows of one class by one process, one direction */
-struct grp_key {
-	char comm[PT_COMM_LEN];
-	uint8_t cls;
-	uint8_t side;
-	uint8_t attributed;
-	uint8_t pad;
-};
-
-struct grp {
-	struct grp_key key;
-	uint64_t n;
-	char example[200];
-};
-
-struct pt_audit {
-	unsigned int scan_ports;
-	uint64_t window_ns;
-	bool numeric;
-	bool have_expect;
-	uint8_t expect[65536 / 8];
-
-	struct svc **svcs;
-	size_t nsvcs, csvcs;
-	struct pt_hmap svc_idx;
-	struct dst **dsts;
-	size_t ndsts, cdsts;
-	struct pt_hmap dst_idx;
-	struct scan **scans;
-	size_t nscans, cscans;
-	struct pt_hmap scan_idx;
-	struct grp *grps;
-	size_t ngrps, cgrps;
-	struct pt_hmap grp_idx;
-	struct pt_hmap socks;		/* sock_id -> destination holding a port */
-
-	struct pt_finding *finds;
-	size_t nfinds, cfinds;
-	int err;			/* first -ENOMEM: reports are incomplete */
-};
-
 /* ---- helpers ----------------------------------------------------------- */
 
-/* Room for n + 1 elements of size elem in *arr. */
-static int reserve(void *arr, size_t *cap, size_t n, size_t elem)
+int audit_reserve(void *arr, size_t *cap, size_t n, size_t elem)
 {
 	void **p = arr;
 	size_t ncap;
@@ -200,8 +51,7 @@ static bool is_any(const uint8_t addr[16])
 	return !memcmp(addr, v4_any, 16) || !memcmp(addr, v6_any, 16);
 }
 
-/* "addr:port", "[v6]:port" (RFC 3986) */
-static void endpoint(char *buf, size_t n, const char *addr, unsigned int port)
+void audit_endpoint(char *buf, size_t n, const char *addr, unsigned int port)
 {
 	snprintf(buf, n, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 }
@@ -282,7 +132,7 @@ static struct svc *svc_new(struct pt_audit *a, const struct ep_key *k,
 {
 	struct svc *s;
 
-	if (reserve(&a->svcs, &a->csvcs, a->nsvcs, sizeof(*a->svcs)))
+	if (audit_reserve(&a->svcs, &a->csvcs, a->nsvcs, sizeof(*a->svcs)))
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -413,7 +263,7 @@ static int grp_add(struct pt_audit *a, const struct pt_flow *f)
 		memcpy(k.comm, e->comm, sizeof(k.comm));
 	k.cls = (uint8_t)f->flow_class;
 	k.side = e->side;
-	if (reserve(&a->grps, &a->cgrps, a->ngrps, sizeof(*a->grps)))
+	if (audit_reserve(&a->grps, &a->cgrps, a->ngrps, sizeof(*a->grps)))
 		return -ENOMEM;
 	ret = pt_hmap_put(&a->grp_idx, &k, (uint32_t)a->ngrps, &slot);
 	if (ret < 0)
@@ -423,8 +273,8 @@ static int grp_add(struct pt_audit *a, const struct pt_flow *f)
 		memset(g, 0, sizeof(*g));
 		g->key = k;
 		a->ngrps++;
-		endpoint(c, sizeof(c), f->client_addr, e->client_port);
-		endpoint(s, sizeof(s), f->server_addr, e->server_port);
+		audit_endpoint(c, sizeof(c), f->client_addr, e->client_port);
+		audit_endpoint(s, sizeof(s), f->server_addr, e->server_port);
 		snprintf(g->example, sizeof(g->example),
 			 "%s -> %s (client port %s by %s, server port %s by %s)",
 			 c, s, pt_port_class_str(f->client_class),
@@ -473,7 +323,7 @@ static struct dst *dst_for(struct pt_audit *a, const struct pt_flow *f)
 	i = pt_hmap_get(&a->dst_idx, &k);
 	if (i)
 		return a->dsts[*i];
-	if (reserve(&a->dsts, &a->cdsts, a->ndsts, sizeof(*a->dsts)))
+	if (audit_reserve(&a->dsts, &a->cdsts, a->ndsts, sizeof(*a->dsts)))
 		return NULL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -618,7 +468,7 @@ static struct scan *scan_for(struct pt_audit *a, const struct pt_flow *f)
 	i = pt_hmap_get(&a->scan_idx, &k);
 	if (i)
 		return a->scans[*i];
-	if (reserve(&a->scans, &a->cscans, a->nscans, sizeof(*a->scans)))
+	if (audit_reserve(&a->scans, &a->cscans, a->nscans, sizeof(*a->scans)))
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -699,7 +549,7 @@ static int on_reset(struct pt_audit *a, const struct pt_flow *f)
 		ts = s->nodes[s->tail].ts;
 
 	key = (uint32_t)e->proto << 16 | e->server_port;
-	if (reserve(&s->nodes, &s->cap, s->nnodes, sizeof(*s->nodes)))
+	if (audit_reserve(&s->nodes, &s->cap, s->nnodes, sizeof(*s->nodes)))
 		return -ENOMEM;
 	ret = pt_hmap_put(&s->idx, &key, (uint32_t)s->nnodes, &slot);
 	if (ret < 0)
@@ -818,7 +668,7 @@ static struct pt_finding *finding(struct pt_audit *a, enum pt_severity sev,
 {
 	struct pt_finding *f;
 
-	if (reserve(&a->finds, &a->cfinds, a->nfinds, sizeof(*a->finds)))
+	if (audit_reserve(&a->finds, &a->cfinds, a->nfinds, sizeof(*a->finds)))
 		return NULL;
 	f = &a->finds[a->nfinds++];
 	memset(f, 0, sizeof(*f));
@@ -833,15 +683,25 @@ static void svc_subject(const struct svc *s, char *buf, size_t n)
 {
 	char ep[INET6_ADDRSTRLEN + 8];
 
-	endpoint(ep, sizeof(ep), s->addr, s->key.port);
+	audit_endpoint(ep, sizeof(ep), s->addr, s->key.port);
 	snprintf(buf, n, "%s %s (netns %" PRIu32 ")%s%s", pt_proto_str(s->key.proto),
 		 ep, s->key.netns, s->procs.ncomms ? " " : "",
 		 s->procs.ncomms ? s->procs.comms[0] : "");
 }
 
-static bool in_range(uint16_t port, uint16_t lo, uint16_t hi)
+bool audit_in_range(uint16_t port, uint16_t lo, uint16_t hi)
 {
 	return (lo || hi) && port >= lo && port <= hi;
+}
+
+uint32_t audit_range_size(uint16_t lo, uint16_t hi)
+{
+	return (lo || hi) && hi >= lo ? (uint32_t)hi - lo + 1 : 0;
+}
+
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
 }
 
 static bool expected(const struct pt_audit *a, uint16_t port)
@@ -856,7 +716,7 @@ static int svc_findings(struct pt_audit *a, const struct svc *s)
 	if (!s->listened)
 		return 0;
 	if (s->bound_known && s->bound && !s->reserved &&
-	    in_range(s->key.port, s->k_lo, s->k_hi)) {
+	    audit_in_range(s->key.port, s->k_lo, s->k_hi)) {
 		f = finding(a, PT_SEV_MEDIUM, "listener-in-ephemeral-range", s->accepts);
 		if (!f)
 			return -ENOMEM;
@@ -875,8 +735,8 @@ static int svc_findings(struct pt_audit *a, const struct svc *s)
 		svc_subject(s, f->subject, sizeof(f->subject));
 		snprintf(f->detail, sizeof(f->detail),
 			 "listening on all addresses on port %u, which is not in "
-			 "--expect-port; %" PRIu64 " connections accepted",
-			 s->key.port, s->accepts);
+			 "--expect-port; %" PRIu64 " connection%s accepted",
+			 s->key.port, s->accepts, plural(s->accepts));
 	}
 	/* UDP has no accept: a bound UDP socket is never idle by this measure */
 	if (s->key.proto == PT_PROTO_TCP && !s->accepts && !s->closes) {
@@ -894,8 +754,7 @@ static int svc_findings(struct pt_audit *a, const struct svc *s)
 
 static int dst_findings(struct pt_audit *a, const struct dst *d)
 {
-	uint32_t range = d->k_hi >= d->k_lo && (d->k_lo || d->k_hi) ?
-			 (uint32_t)d->k_hi - d->k_lo + 1 : 0;
+	uint32_t range = audit_range_size(d->k_lo, d->k_hi);
 	char ep[INET6_ADDRSTRLEN + 8], fails[96] = "";
 	enum pt_severity sev;
 	struct pt_finding *f;
@@ -909,13 +768,13 @@ static int dst_findings(struct pt_audit *a, const struct dst *d)
 	f = finding(a, sev, "ephemeral-port-pressure", d->eph_peak);
 	if (!f)
 		return -ENOMEM;
-	endpoint(ep, sizeof(ep), d->addr, d->key.port);
+	audit_endpoint(ep, sizeof(ep), d->addr, d->key.port);
 	snprintf(f->subject, sizeof(f->subject), "%s %s (netns %" PRIu32 ")",
 		 pt_proto_str(d->key.proto), ep, d->key.netns);
 	if (d->no_eph)
 		snprintf(fails, sizeof(fails),
-			 "; %" PRIu64 " connects failed with no-ephemeral-port",
-			 d->no_eph);
+			 "; %" PRIu64 " connect%s failed with no-ephemeral-port",
+			 d->no_eph, plural(d->no_eph));
 	if (d->eph_peak)
 		snprintf(f->detail, sizeof(f->detail),
 			 "peak %" PRIu32 " of %" PRIu32 " ephemeral ports (%u-%u) in use "
@@ -944,9 +803,10 @@ static int scan_findings(struct pt_audit *a, const struct scan *s)
 	snprintf(f->detail, sizeof(f->detail),
 		 "%" PRIu32 " distinct closed ports refused within %" PRIu64 ".%03" PRIu64
 		 " s (threshold %u in %" PRIu64 " s), reached at %s; %" PRIu64
-		 " refused attempts on ports %u-%u from %s", s->peak, ms / 1000,
+		 " refused attempt%s on ports %u-%u from %s", s->peak, ms / 1000,
 		 ms % 1000, a->scan_ports, (uint64_t)(a->window_ns / 1000000000u),
-		 s->peak_time, s->resets, s->port_lo, s->port_hi, s->first);
+		 s->peak_time, s->resets, plural(s->resets), s->port_lo, s->port_hi,
+		 s->first);
 	return 0;
 }
 
@@ -964,9 +824,9 @@ static int grp_findings(struct pt_audit *a, const struct grp *g)
 	snprintf(f->subject, sizeof(f->subject), "%s: %s, %s",
 		 g->key.attributed ? comm : "(no process)",
 		 pt_flow_class_str(g->key.cls), in ? "inbound" : "outbound");
-	snprintf(f->detail, sizeof(f->detail), "%" PRIu64 " %s connections %s, e.g. %s",
-		 g->n, pt_flow_class_str(g->key.cls), in ? "accepted" : "made",
-		 g->example);
+	snprintf(f->detail, sizeof(f->detail), "%" PRIu64 " %s connection%s %s, e.g. %s",
+		 g->n, pt_flow_class_str(g->key.cls), plural(g->n),
+		 in ? "accepted" : "made", g->example);
 	return 0;
 }
 
@@ -987,7 +847,7 @@ static int cmp_finding(const void *x, const void *y)
 }
 
 /* Recomputed for every report: the aggregate changes between snapshots. */
-static int compute_findings(struct pt_audit *a)
+int audit_compute_findings(struct pt_audit *a)
 {
 	size_t i;
 	int err = 0;
@@ -1008,7 +868,7 @@ static int compute_findings(struct pt_audit *a)
 
 size_t pt_audit_findings(struct pt_audit *a, struct pt_finding *out, size_t max)
 {
-	compute_findings(a);
+	audit_compute_findings(a);
 	if (out && max)
 		memcpy(out, a->finds, (a->nfinds < max ? a->nfinds : max) * sizeof(*out));
 	return a->nfinds;

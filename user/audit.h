@@ -61,7 +61,8 @@
  *   first_connect, last_connect
  *                         destination: connect attempts, failures by
  *                         result ("refused=3 timeout=1"), peak of ephemeral
- *                         ports in use at once
+ *                         ports in use at once; its ephemeral_range is the
+ *                         kernel's, the one the peak is measured against
  *   bytes_in, bytes_out   service: received/sent by the server;
  *                         destination: received/sent by the clients
  *   rank, severity, rule, subject, detail, count
@@ -77,13 +78,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "flow.h"
-
-/*
- * TODO(lead): remove once include/porttrace.h defines PT_EV_RESET (this
- * value must match it). Defined after porttrace.h, so it cannot clash with
- * the enum constant; it only stands in for it.
- */
-#define PT_EV_RESET	6
 
 #define PT_AUDIT_SCAN_PORTS	20	/* default --scan-ports */
 #define PT_AUDIT_SCAN_WINDOW_S	60	/* default --scan-window */

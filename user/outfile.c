@@ -89,7 +89,9 @@ static int wrap(struct pt_outfile *of)
 		.write = cookie_write,
 		.close = cookie_close,
 	};
+	struct stat st;
 
+	of->fresh = fstat(of->fd, &st) || !S_ISREG(st.st_mode) || !st.st_size;
 	of->fp = fopencookie(of, "w", io);
 	if (!of->fp) {
 		snprintf(of->err, sizeof(of->err), "cannot open %s: %s",

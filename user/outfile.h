@@ -48,6 +48,7 @@ struct pt_outfile {
 	 */
 	unsigned long long written;
 	unsigned long long pending;
+	bool fresh;		/* empty when (re)opened: a CSV sink writes its header */
 	bool failed;		/* a write failed: everything after is dropped */
 	bool discard;		/* closing without a flush: drop what stdio holds */
 	bool warned;		/* see pt_outfile_warned() */
@@ -88,8 +89,10 @@ bool pt_outfile_warned(struct pt_outfile *of);
  * SIGHUP (log rotation): flush, close and open the path again: a new file
  * if the old one was moved away, else the same file, appended to (after a
  * copytruncate, from its new end). The same safety rules as open, without
- * FORCE truncation. Not for ATOMIC files (-EINVAL). On failure of->fp is
- * NULL and of->err says why; pt_outfile_abort() still cleans up.
+ * FORCE truncation. Not for ATOMIC files (-EINVAL). of->fresh says whether
+ * the file is empty now (moved away, or cut by copytruncate): a CSV writer
+ * then starts with its header again. On failure of->fp is NULL, of->failed
+ * set and of->err says why; pt_outfile_commit/abort() still clean up.
  */
 int pt_outfile_reopen(struct pt_outfile *of);
 

@@ -132,6 +132,7 @@ static void test_create_mode(void **state)
 
 	(void)state;
 	assert_int_equal(pt_outfile_open(&of, path, 0), 0);
+	assert_true(of.fresh);
 	mode_is(path, 0600);
 	write_rows(&of, 2);
 	assert_int_equal(pt_outfile_flush(&of), 0);
@@ -220,7 +221,7 @@ static void test_force_refuses_odd_files(void **state)
 /* The name of the one temporary file in dir, or NULL. */
 static char *temp_name(void)
 {
-	static char name[256];
+	static char name[sizeof(dir) + 256];
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	char *found = NULL;
@@ -421,6 +422,7 @@ static void test_reopen_rotated(void **state)
 	/* logrotate moves the file away, then sends SIGHUP */
 	assert_int_equal(rename(path, old), 0);
 	assert_int_equal(pt_outfile_reopen(&of), 0);
+	assert_true(of.fresh);
 	mode_is(path, 0600);
 	write_rows(&of, 1);
 	assert_int_equal(pt_outfile_flush(&of), 0);
@@ -440,8 +442,12 @@ static void test_reopen_copytruncate(void **state)
 	assert_int_equal(pt_outfile_open(&of, path, 0), 0);
 	write_rows(&of, 2);
 	assert_int_equal(pt_outfile_flush(&of), 0);
+	/* SIGHUP without a rotation: the same file, appended to */
+	assert_int_equal(pt_outfile_reopen(&of), 0);
+	assert_false(of.fresh);
 	assert_int_equal(truncate(path, 0), 0);
 	assert_int_equal(pt_outfile_reopen(&of), 0);
+	assert_true(of.fresh);
 	write_rows(&of, 1);
 	assert_int_equal(pt_outfile_flush(&of), 0);
 	/* appended at the new end: no hole of NULs where the old rows were */

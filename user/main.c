@@ -1,24 +1,28 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * porttrace: parse options -> load and attach -> poll -> decode -> classify
- * -> sink; on exit drain, flush and summarise.
+ * porttrace: parse options -> load and attach -> inventory -> poll -> decode
+ * -> classify -> outputs (or the audit aggregate); on exit drain, report and
+ * summarise.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <stdlib.h>
+#include "audit.h"
 #include "cgroup.h"
 #include "classify.h"
 #include "loader.h"
 #include "options.h"
-#include "sink.h"
+#include "outputs.h"
+#include "services.h"
 
 #define POLL_MS	50	/* bounds output latency: records come without wakeups */
 
 static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t reopen;
 
 static void on_signal(int sig)
 {
@@ -28,112 +32,20 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
+static void on_hup(int sig)
+{
+	(void)sig;
+	reopen = 1;
+}
+
 struct run {
 	const struct pt_options *opts;
-	struct sink *sink;
+	struct pt_outputs *out;
+	struct pt_audit *audit;		/* porttrace audit */
 	int64_t mono_to_real;
 	unsigned long long events;
-	int write_err;
+	char start[32];			/* RFC 3339, for reports */
 };
-
-static bool record_filter(const struct pt_options *o, const struct pt_event *ev);
-
-/* Filters that need the classification, so they run after it. */
-static bool flow_wanted(const struct pt_options *o, const struct pt_flow *f)
-{
-	const struct pt_event *ev = f->ev;
-
-	if (o->classes && (!pt_has_client(ev) || !(o->classes & (1u << f->flow_class))))
-		return false;
-	/* --lifetime: one record per flow; a local client's close stands for both */
-	if (o->mode == PT_MODE_LIFETIME && ev->side == PT_SIDE_SERVER &&
-	    (ev->flags & PT_F_PEER_LOCAL))
-		return false;
-	return true;
-}
-
-static int write_event(struct run *r, const struct pt_event *ev)
-{
-	struct pt_flow f;
-	int err;
-
-	decode_event(ev, r->mono_to_real, &r->opts->eph, &f);
-	if (!flow_wanted(r->opts, &f))
-		return 0;
-	if (ev->attribution != PT_ATTR_NONE && ev->cgroup_id)
-		f.container_id = pt_container_id(ev->cgroup_id);
-	err = r->sink->ops->write_flow(r->sink, &f);
-	if (err)
-		return err;
-	r->events++;
-	return 0;
-}
-
-static int handle_event(void *ctx, void *data, size_t size)
-{
-	struct run *r = ctx;
-	int err;
-
-	if (size < sizeof(struct pt_event) || r->write_err)
-		return 0;
-	if (r->opts->count && r->events >= r->opts->count)
-		return 0;
-	err = write_event(r, data);
-	if (err) {
-		r->write_err = err;
-		exiting = 1;
-		return 0;
-	}
-	if (r->opts->count && r->events >= r->opts->count)
-		exiting = 1;
-	return 0;
-}
-
-/* --listeners: one row per (socket, owning process) */
-struct seen {
-	__u64 sock_id;
-	__u32 pid;
-};
-
-struct inventory {
-	struct run *run;
-	struct seen *seen;
-	size_t n, cap;
-};
-
-static int print_listener(void *ctx, const struct pt_event *ev)
-{
-	struct inventory *inv = ctx;
-	struct seen *grown;
-
-	for (size_t i = 0; i < inv->n; i++)
-		if (inv->seen[i].sock_id == ev->sock_id && inv->seen[i].pid == ev->pid)
-			return 0;	/* another thread of the same process */
-	if (inv->n == inv->cap) {
-		inv->cap = inv->cap ? inv->cap * 2 : 64;
-		grown = realloc(inv->seen, inv->cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		inv->seen = grown;
-	}
-	inv->seen[inv->n].sock_id = ev->sock_id;
-	inv->seen[inv->n++].pid = ev->pid;
-	if (!record_filter(inv->run->opts, ev))
-		return 0;
-	return write_event(inv->run, ev);
-}
-
-static int setup_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
-		return -errno;
-	/* `porttrace | head` ends on EPIPE from write, quietly */
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
-}
 
 /* The kernel filters live records; inventory records come unfiltered. */
 static bool record_filter(const struct pt_options *o, const struct pt_event *ev)
@@ -157,21 +69,105 @@ static bool record_filter(const struct pt_options *o, const struct pt_event *ev)
 	return port && pid && uid;
 }
 
-static struct sink *setup_sink(const struct pt_options *o, struct sink *s)
+/* Filters that need the classification, so they run after it. */
+static bool flow_wanted(const struct pt_options *o, const struct pt_flow *f)
 {
-	enum pt_output out = o->output;
-	bool tty = isatty(STDOUT_FILENO);
+	const struct pt_event *ev = f->ev;
 
-	if (out == PT_OUT_AUTO)
-		out = tty ? PT_OUT_TABLE : PT_OUT_JSON;
-	s->ops = out == PT_OUT_TABLE ? &sink_table_ops :
-		 out == PT_OUT_CSV ? &sink_csv_ops : &sink_json_ops;
-	s->out = stdout;
-	s->line_flush = tty;
-	s->lifetime = o->mode == PT_MODE_LIFETIME;
-	if (!tty)
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	return s;
+	if (o->classes && (!pt_has_client(ev) || !(o->classes & (1u << f->flow_class))))
+		return false;
+	/* --lifetime: one record per flow; a local client's close stands for both */
+	if (o->mode == PT_MODE_LIFETIME && ev->side == PT_SIDE_SERVER &&
+	    (ev->flags & PT_F_PEER_LOCAL))
+		return false;
+	return true;
+}
+
+static int handle_record(struct run *r, const struct pt_event *ev)
+{
+	struct pt_flow f;
+	int err;
+
+	decode_event(ev, r->mono_to_real, &r->opts->eph, &f);
+	if (!flow_wanted(r->opts, &f))
+		return 0;
+	if (ev->attribution != PT_ATTR_NONE && ev->cgroup_id)
+		f.container_id = pt_container_id(ev->cgroup_id);
+	if (r->audit)
+		err = pt_audit_add(r->audit, &f);
+	else
+		err = outputs_write_flow(r->out, &f);
+	if (err)
+		return err;
+	r->events++;
+	return 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+
+	if (size < sizeof(struct pt_event) || exiting == 2)
+		return 0;
+	if (r->opts->count && r->events >= r->opts->count)
+		return 0;
+	/* stdout failed: stop (2 also keeps the drain from writing more) */
+	if (handle_record(r, data))
+		exiting = 2;
+	else if (r->opts->count && r->events >= r->opts->count)
+		exiting = 1;
+	return 0;
+}
+
+/* --listeners and the audit's start: one row per (socket, owning process) */
+struct seen {
+	__u64 sock_id;
+	__u32 pid;
+};
+
+struct inventory {
+	struct run *run;
+	struct seen *seen;
+	size_t n, cap;
+};
+
+static int take_listener(void *ctx, const struct pt_event *ev)
+{
+	struct inventory *inv = ctx;
+	struct seen *grown;
+
+	for (size_t i = 0; i < inv->n; i++)
+		if (inv->seen[i].sock_id == ev->sock_id && inv->seen[i].pid == ev->pid)
+			return 0;	/* another thread of the same process */
+	if (inv->n == inv->cap) {
+		inv->cap = inv->cap ? inv->cap * 2 : 64;
+		grown = realloc(inv->seen, inv->cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		inv->seen = grown;
+	}
+	inv->seen[inv->n].sock_id = ev->sock_id;
+	inv->seen[inv->n++].pid = ev->pid;
+	if (!record_filter(inv->run->opts, ev))
+		return 0;
+	return handle_record(inv->run, ev);
+}
+
+static int setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction hup = { .sa_handler = on_hup };
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&hup.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &hup, NULL))
+		return -errno;
+	/* `porttrace | head` ends on EPIPE from write, quietly */
+	signal(SIGPIPE, SIG_IGN);
+	/* a file size limit is a write error (EFBIG) to report, not a kill */
+	signal(SIGXFSZ, SIG_IGN);
+	return 0;
 }
 
 static double now_s(void)
@@ -182,10 +178,90 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Poll until a signal, --duration, --count or an output error. */
+static void now_rfc3339(char buf[32])
+{
+	format_time(mono_to_real_offset() + (int64_t)(now_s() * 1e9), buf, 32);
+}
+
+static const char *ephemeral_mode(const struct pt_eph_policy *pol, char *buf, size_t n)
+{
+	if (pol->mode == PT_EPH_AUTO)
+		return "auto";
+	if (pol->mode == PT_EPH_IANA)
+		return "iana";
+	snprintf(buf, n, "%u-%u", pol->lo, pol->hi);
+	return buf;
+}
+
+/* The audit report, to stdout and (final, or every --interval) to -w. */
+static int audit_report(struct pt_tracer *t, struct run *r, bool final)
+{
+	static bool csv_header_written;
+	struct pt_outputs *o = r->out;
+	struct pt_stats st = {};
+	struct pt_audit_meta m = {};
+	char host[256] = "", end[32], mode[16];
+	bool tty = isatty(STDOUT_FILENO);
+	int err = 0;
+
+	tracer_lost(t, &st);
+	gethostname(host, sizeof(host) - 1);
+	now_rfc3339(end);
+	m.host = host;
+	m.version = PORTTRACE_VERSION;
+	m.ephemeral_mode = ephemeral_mode(&r->opts->eph, mode, sizeof(mode));
+	m.start = r->start;
+	m.end = end;
+	m.events = r->events;
+	m.lost = st.lost;
+
+	if (!o->term_err) {
+		switch (o->term_format) {
+		case PT_OUT_TABLE:
+			/* a top-like view: redraw in place on a terminal */
+			if (!final && tty)
+				fputs("\033[H\033[2J", stdout);
+			err = pt_audit_write_table(r->audit, stdout, &m);
+			break;
+		case PT_OUT_CSV:
+			err = pt_audit_write_csv(r->audit, stdout, &m, r->opts->csv_raw);
+			break;
+		default:
+			err = pt_audit_write_json(r->audit, stdout, &m);
+			break;
+		}
+		if (!err && fflush(stdout))
+			err = -errno;
+		if (err)
+			o->term_err = err;
+	}
+	if (o->file_open && !o->file_failed) {
+		FILE *f = o->of.fp;
+
+		if (o->file_format == PT_OUT_CSV) {
+			/* snapshots share one header; a rotated file gets its own */
+			if (!csv_header_written || o->of.fresh)
+				err = pt_audit_write_csv_header(f);
+			csv_header_written = true;
+			o->of.fresh = false;
+			if (!err)
+				err = pt_audit_write_csv_rows(r->audit, f, &m, r->opts->csv_raw);
+		} else {
+			err = pt_audit_write_json(r->audit, f, &m);
+		}
+		if (!err)
+			err = pt_outfile_flush(&o->of);
+		if (err)
+			outputs_file_failed(o, err);
+	}
+	return o->term_err == -EPIPE ? 0 : o->term_err;
+}
+
+/* Poll until a signal, --duration, --count or a failed stdout. */
 static int trace_loop(struct pt_tracer *t, struct run *r)
 {
 	double deadline = r->opts->duration ? now_s() + r->opts->duration : 0;
+	double next_snapshot = r->opts->interval ? now_s() + r->opts->interval : 0;
 	int err;
 
 	while (!exiting) {
@@ -194,39 +270,47 @@ static int trace_loop(struct pt_tracer *t, struct run *r)
 			fprintf(stderr, "porttrace: failed to poll ring buffer: %s\n", strerror(-err));
 			return err;
 		}
+		if (reopen) {
+			reopen = 0;
+			outputs_reopen(r->out);
+		}
 		/* never hold a record back longer than one poll */
-		if (fflush(r->sink->out) && !r->write_err)
-			r->write_err = -errno;
-		if (r->write_err)
+		if (!r->audit && outputs_batch_end(r->out))
 			break;
+		if (next_snapshot && now_s() >= next_snapshot) {
+			next_snapshot += r->opts->interval;
+			if (audit_report(t, r, false))
+				break;
+		}
 		if (deadline && now_s() >= deadline)
 			break;
 	}
 	return 0;
 }
 
+/* Drain, write what remains, summarise on stderr. */
 static int finish(struct pt_tracer *t, struct run *r)
 {
+	struct pt_outputs *o = r->out;
 	struct pt_stats st = {};
-	int err = 0;
+	int err = 0, file_err;
 
-	if (!r->write_err && !(r->opts->count && r->events >= r->opts->count))
+	if (exiting != 2 && !(r->opts->count && r->events >= r->opts->count))
 		tracer_drain(t);
 	tracer_lost(t, &st);
 	st.events = r->events;
-	format_time(mono_to_real_offset() + (int64_t)(now_s() * 1e9), st.time, sizeof(st.time));
-	if (!r->write_err && st.lost)
-		r->write_err = r->sink->ops->write_stats(r->sink, &st);
-	if (!r->write_err)
-		r->write_err = r->sink->ops->close(r->sink);
-	if (!r->write_err && fflush(r->sink->out))
-		r->write_err = -errno;
+	now_rfc3339(st.time);
+	if (r->audit)
+		err = audit_report(t, r, true);
+	else if (st.lost)
+		outputs_write_stats(o, &st);
+	file_err = outputs_close(o);
 
-	if (r->write_err == -EPIPE)	/* the reader went away: not an error */
-		return 0;
-	if (r->write_err) {
-		fprintf(stderr, "porttrace: failed to write output: %s\n", strerror(-r->write_err));
-		err = r->write_err;
+	if (o->term_err == -EPIPE)	/* the reader went away: not an error */
+		return file_err;
+	if (o->term_err) {
+		fprintf(stderr, "porttrace: failed to write output: %s\n", strerror(-o->term_err));
+		err = o->term_err;
 	}
 	fprintf(stderr, "porttrace: %llu events, %llu lost", (unsigned long long)st.events,
 		(unsigned long long)st.lost);
@@ -236,35 +320,28 @@ static int finish(struct pt_tracer *t, struct run *r)
 			st.lost_ringbuf ? ", try a larger --ring-size" : "",
 			(unsigned long long)st.lost_recursion);
 	fputc('\n', stderr);
-	return err;
+	return err ? err : file_err;
 }
 
-/* --listeners: what the iterator finds, then exit */
-static int list_listeners(struct pt_tracer *t, struct run *r)
+static struct pt_audit *new_audit(const struct pt_options *o)
 {
-	struct inventory inv = { .run = r };
-	int err;
+	struct pt_audit_opts ao = {
+		.expect_ports = o->expect_ports,
+		.n_expect = o->expect_given ? o->nexpect_ports : 0,
+		.scan_ports = o->scan_ports,
+		.scan_window_s = o->scan_window,
+		.numeric = o->numeric,
+	};
 
-	err = r->sink->ops->open(r->sink);
-	if (!err)
-		err = tracer_inventory(t, print_listener, &inv);
-	if (!err)
-		err = r->sink->ops->close(r->sink);
-	if (!err && fflush(r->sink->out))
-		err = -errno;
-	free(inv.seen);
-	if (err == -EPIPE)
-		return 0;
-	if (err && err != -ENOMEM)
-		fprintf(stderr, "porttrace: failed to write output: %s\n", strerror(-err));
-	return err;
+	return pt_audit_new(&ao);
 }
 
 int main(int argc, char **argv)
 {
 	struct pt_options opts;
 	struct pt_tracer tracer = {};
-	struct sink sink = {};
+	struct pt_outputs out;
+	struct inventory inv = {};
 	struct run run = {};
 	bool listeners;
 	int err;
@@ -277,40 +354,65 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	listeners = opts.mode == PT_MODE_LISTENERS;
+	pt_services_set_numeric(opts.numeric);
 
 	err = setup_signals();
 	if (err)
-		goto cleanup;
+		return 1;
+	/* a refused --write file is known before anything is traced */
+	err = outputs_open(&out, &opts, opts.mode != PT_MODE_AUDIT);
+	if (err)
+		return err == -EINVAL ? 2 : 1;
+	run.opts = &opts;
+	run.out = &out;
+	if (opts.mode == PT_MODE_AUDIT) {
+		run.audit = new_audit(&opts);
+		if (!run.audit) {
+			fprintf(stderr, "porttrace: out of memory\n");
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
+
 	err = tracer_start(&tracer, &opts, listeners ? NULL : handle_event, &run);
 	if (err)
 		goto cleanup;
-
-	run.opts = &opts;
-	run.sink = setup_sink(&opts, &sink);
 	run.mono_to_real = mono_to_real_offset();
-	if (listeners) {
-		err = list_listeners(&tracer, &run);
-		goto cleanup;
-	}
-	/* listeners that predate us become evidence; the tracepoints see the rest */
-	err = tracer_inventory(&tracer, NULL, NULL);
+	now_rfc3339(run.start);
+	err = outputs_start(&out);
 	if (err)
-		goto cleanup;
-	err = sink.ops->open(&sink);
-	if (err) {
-		run.write_err = err;
-		err = finish(&tracer, &run);
-		goto cleanup;
-	}
+		goto done;
+
+	/* listeners that predate us: evidence for the kernel side, rows for
+	 * --listeners, services for the audit */
+	inv.run = &run;
+	err = tracer_inventory(&tracer, listeners || run.audit ? take_listener : NULL, &inv);
+	if (err || listeners)
+		goto done;
 	fprintf(stderr, "porttrace: tracing (%s); Ctrl-C to end\n",
 		tracer.attached == PT_ATTACH_BTF ? "tp_btf" : "tracepoint");
-
 	err = trace_loop(&tracer, &run);
-	if (!err)
-		err = finish(&tracer, &run);
-	else
-		finish(&tracer, &run);
+done:
+	if (listeners) {
+		int cerr = outputs_close(&out);
+
+		if (!err && out.term_err && out.term_err != -EPIPE) {
+			fprintf(stderr, "porttrace: failed to write output: %s\n", strerror(-out.term_err));
+			err = out.term_err;
+		}
+		if (!err)
+			err = cerr;
+	} else {
+		int ferr = finish(&tracer, &run);
+
+		if (!err)
+			err = ferr;
+	}
 cleanup:
+	if (out.file_open)
+		pt_outfile_abort(&out.of);
+	free(inv.seen);
+	pt_audit_free(run.audit);
 	tracer_stop(&tracer);
 	return err ? 1 : 0;
 }

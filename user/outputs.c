@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "outputs.h"
+
+static const struct sink_ops *ops_of(enum pt_output f)
+{
+	return f == PT_OUT_TABLE ? &sink_table_ops :
+	       f == PT_OUT_CSV ? &sink_csv_ops : &sink_json_ops;
+}
+
+int outputs_open(struct pt_outputs *o, const struct pt_options *opts, bool records)
+{
+	bool tty = isatty(STDOUT_FILENO);
+	unsigned int flags = opts->force ? PT_OUTFILE_FORCE : 0;
+	int fmt, err;
+
+	memset(o, 0, sizeof(*o));
+	o->term_format = opts->output;
+	if (o->term_format == PT_OUT_AUTO)
+		o->term_format = tty ? PT_OUT_TABLE : PT_OUT_JSON;
+	if (!tty)
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (records) {
+		o->term.ops = ops_of(o->term_format);
+		o->term.out = stdout;
+		o->term.line_flush = tty;
+		o->term.lifetime = opts->mode == PT_MODE_LIFETIME;
+		o->term.csv_raw = opts->csv_raw;
+	}
+	if (!opts->write_path)
+		return 0;
+
+	fmt = opts->write_format ? (int)opts->write_format : pt_output_from_path(opts->write_path);
+	if (fmt < 0) {
+		fprintf(stderr, "porttrace: cannot tell the format of --write '%s': name it .csv, .json or .jsonl, or give --write-format\n",
+			opts->write_path);
+		return -EINVAL;
+	}
+	o->file_format = fmt;
+	/* a final audit report appears whole or not at all; a stream can rotate */
+	if (!records && !opts->interval)
+		flags |= PT_OUTFILE_ATOMIC;
+	err = pt_outfile_open(&o->of, opts->write_path, flags);
+	if (err) {
+		fprintf(stderr, "porttrace: %s\n", o->of.err);
+		return err;
+	}
+	o->file_open = true;
+	if (records) {
+		o->file.ops = ops_of(o->file_format);
+		o->file.out = o->of.fp;
+		o->file.csv_raw = opts->csv_raw;
+	}
+	return 0;
+}
+
+void outputs_file_failed(struct pt_outputs *o, int err)
+{
+	if (o->file_failed)
+		return;
+	o->file_failed = true;
+	o->file.ops = NULL;
+	if (!pt_outfile_warned(&o->of))
+		fprintf(stderr, "porttrace: %s; tracing goes on without it\n",
+			o->of.err[0] ? o->of.err : strerror(-err));
+}
+
+int outputs_start(struct pt_outputs *o)
+{
+	int err;
+
+	if (o->term.ops) {
+		err = o->term.ops->open(&o->term);
+		if (err)
+			return o->term_err = err;
+	}
+	if (o->file.ops) {
+		err = o->file.ops->open(&o->file);
+		if (err)
+			outputs_file_failed(o, err);
+	}
+	return 0;
+}
+
+int outputs_write_flow(struct pt_outputs *o, const struct pt_flow *f)
+{
+	int err;
+
+	if (o->file.ops) {
+		err = o->file.ops->write_flow(&o->file, f);
+		if (err)
+			outputs_file_failed(o, err);
+	}
+	if (o->term.ops && !o->term_err) {
+		err = o->term.ops->write_flow(&o->term, f);
+		if (err)
+			return o->term_err = err;
+	}
+	return 0;
+}
+
+int outputs_write_stats(struct pt_outputs *o, const struct pt_stats *st)
+{
+	int err;
+
+	if (o->file.ops) {
+		err = o->file.ops->write_stats(&o->file, st);
+		if (err)
+			outputs_file_failed(o, err);
+	}
+	if (o->term.ops && !o->term_err) {
+		err = o->term.ops->write_stats(&o->term, st);
+		if (err)
+			return o->term_err = err;
+	}
+	return 0;
+}
+
+int outputs_batch_end(struct pt_outputs *o)
+{
+	int err;
+
+	if (o->file.ops) {
+		err = pt_outfile_flush(&o->of);
+		if (err)
+			outputs_file_failed(o, err);
+	}
+	if (!o->term_err && fflush(stdout))
+		o->term_err = -errno;
+	return o->term_err;
+}
+
+void outputs_reopen(struct pt_outputs *o)
+{
+	int err;
+
+	if (!o->file_open || o->file_failed)
+		return;
+	err = pt_outfile_reopen(&o->of);
+	if (err) {
+		outputs_file_failed(o, err);
+		return;
+	}
+	o->file.out = o->of.fp;
+	/* a new file starts with its CSV header */
+	if (o->file.ops && o->of.fresh) {
+		err = o->file.ops->open(&o->file);
+		if (err)
+			outputs_file_failed(o, err);
+	}
+}
+
+int outputs_close(struct pt_outputs *o)
+{
+	int err = 0;
+
+	if (o->term.ops && !o->term_err) {
+		o->term_err = o->term.ops->close(&o->term);
+		if (!o->term_err && fflush(stdout))
+			o->term_err = -errno;
+	}
+	if (o->file.ops) {
+		err = o->file.ops->close(&o->file);
+		if (err)
+			outputs_file_failed(o, err);
+	}
+	if (o->file_open) {
+		err = pt_outfile_commit(&o->of);
+		o->file_open = false;
+		if (err && !o->file_failed) {
+			o->file_failed = true;
+			if (!pt_outfile_warned(&o->of))
+				fprintf(stderr, "porttrace: %s\n", o->of.err[0] ? o->of.err : strerror(-err));
+		}
+	}
+	return o->file_failed ? -EIO : 0;
+}

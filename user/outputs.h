@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Where records go: the terminal (stdout) and, with -w, a file. A failing
+ * file is warned about once and dropped while tracing goes on; the run then
+ * ends non-zero. A closed stdout (| head) ends the run quietly.
+ */
+#ifndef PT_OUTPUTS_H
+#define PT_OUTPUTS_H
+
+#include <stdbool.h>
+#include "flow.h"
+#include "options.h"
+#include "outfile.h"
+#include "sink.h"
+
+struct pt_outputs {
+	struct sink term;	/* stdout; ops NULL when the terminal gets no records */
+	struct sink file;	/* -w; ops NULL without one */
+	struct pt_outfile of;
+	enum pt_output term_format, file_format;
+	int term_err;		/* first error on stdout; -EPIPE ends quietly */
+	bool file_open;
+	bool file_failed;
+};
+
+/*
+ * Resolve formats and open the -w file (before tracing: a refused file is a
+ * usage error). records: whether sinks get records (live modes) or only a
+ * final report is written (audit). Prints the reason and returns -errno.
+ */
+int outputs_open(struct pt_outputs *o, const struct pt_options *opts, bool records);
+
+/* Write headers (a record sink's open). */
+int outputs_start(struct pt_outputs *o);
+
+/* One record to every live sink; a negative return means stop (stdout failed). */
+int outputs_write_flow(struct pt_outputs *o, const struct pt_flow *f);
+
+int outputs_write_stats(struct pt_outputs *o, const struct pt_stats *st);
+
+/* After each ring-buffer batch: flush, so nothing waits longer than a poll. */
+int outputs_batch_end(struct pt_outputs *o);
+
+/* SIGHUP: reopen the -w file (log rotation). */
+void outputs_reopen(struct pt_outputs *o);
+
+/* Close the sinks and commit the file; 0, or the first file error. */
+int outputs_close(struct pt_outputs *o);
+
+/* The file sink failed: warn once, stop using it. */
+void outputs_file_failed(struct pt_outputs *o, int err);
+
+#endif /* PT_OUTPUTS_H */

@@ -103,9 +103,10 @@ vmlinux:
 
 install: porttrace
 	install -D -m 0755 porttrace $(DESTDIR)$(PREFIX)/sbin/porttrace
+	install -D -m 0644 doc/porttrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/porttrace.8
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/porttrace
+	rm -f $(DESTDIR)$(PREFIX)/sbin/porttrace $(DESTDIR)$(PREFIX)/share/man/man8/porttrace.8
 
 clean:
 	rm -rf $(OUTPUT) porttrace

@@ -28,6 +28,7 @@ int outputs_open(struct pt_outputs *o, const struct pt_options *opts, bool recor
 		o->term.out = stdout;
 		o->term.line_flush = tty;
 		o->term.lifetime = opts->mode == PT_MODE_LIFETIME;
+		o->term.listeners = opts->mode == PT_MODE_LISTENERS;
 		o->term.csv_raw = opts->csv_raw;
 	}
 	if (!opts->write_path)

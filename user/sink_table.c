@@ -8,7 +8,8 @@
  * is the flow class, "!" and the outcome for a failed connect/accept, or the
  * listening port's class. Lifetime (--lifetime): TIME PID COMM CLIENT SERVER
  * TX_KB RX_KB MS, one line per finished flow; COMM is cut to 12 there to make
- * room for the numbers.
+ * room for the numbers. Listeners (--listeners): PROTO ADDRESS:PORT CLASS
+ * BOUND NETNS PID COMM.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +30,8 @@
 #define LIFE_COMM_W	12
 /* 8+7+12+21+21+7+7 columns and 7 spaces leave 10 digits of MS: 115 days */
 #define LIFE_NUM_W	7
+
+#define LIS_FMT		"%-5s %-21s %-6s %-5s %10s %7s %s\n"
 
 /* "[" addr "]:" port */
 #define TABLE_EP_LEN	(INET6_ADDRSTRLEN + 8)
@@ -166,7 +169,10 @@ static int table_open(struct sink *s)
 	int ret;
 
 	errno = 0;
-	if (s->lifetime)
+	if (s->listeners)
+		ret = fprintf(s->out, LIS_FMT, "PROTO", "ADDRESS:PORT", "CLASS", "BOUND",
+			      "NETNS", "PID", "COMM");
+	else if (s->lifetime)
 		ret = fprintf(s->out, LIFE_FMT, "TIME", "PID", "COMM", "CLIENT",
 			      "SERVER", "TX_KB", "RX_KB", "MS");
 	else
@@ -218,11 +224,26 @@ static int write_lifetime(struct sink *s, const struct pt_flow *f)
 		       tx, rx, ms);
 }
 
+static int write_listener(struct sink *s, const struct pt_flow *f)
+{
+	const struct pt_event *e = f->ev;
+	char comm[TABLE_COMM_W + 1], pid[12], server[TABLE_EP_LEN], netns[12];
+
+	pid_comm(pid, sizeof(pid), comm, sizeof(comm), e);
+	endpoint(server, sizeof(server), f->server_addr, e->server_port);
+	snprintf(netns, sizeof(netns), "%u", e->netns);
+	errno = 0;
+	return fprintf(s->out, LIS_FMT, pt_proto_str(e->proto), server,
+		       port_class_short(f->server_class),
+		       e->server_origin == PT_ORIGIN_BOUND ? "yes" : "no", netns, pid, comm);
+}
+
 static int table_write_flow(struct sink *s, const struct pt_flow *f)
 {
 	int ret;
 
-	ret = s->lifetime ? write_lifetime(s, f) : write_event(s, f);
+	ret = s->listeners ? write_listener(s, f) :
+	      s->lifetime ? write_lifetime(s, f) : write_event(s, f);
 	ret = table_result(s, ret);
 	if (!ret)
 		s->rows++;

@@ -390,20 +390,27 @@ static __always_inline void fill_range(struct pt_event *e, const struct sock *sk
 		e->flags |= PT_F_SERVER_RESERVED;
 }
 
-/* the server port's origin from its listener, when the server is on this host */
-static __always_inline void fill_server_listener(struct pt_event *e, const struct sock *sk,
-						 const struct tuple_key *tk, __u8 proto)
+/* The server port's origin from its listener, when the server is on this host. */
+struct server_evidence {
+	__u8 origin, src, flags;
+};
+
+static __always_inline struct server_evidence server_listener(const struct sock *sk,
+							       const struct tuple_key *tk,
+							       __u8 proto)
 {
+	struct server_evidence ev = {};
 	struct listener_info *li;
 
 	if (!peer_is_local(sk, tk->client_addr, tk->server_addr))
-		return;
-	e->flags |= PT_F_PEER_LOCAL;
+		return ev;
+	ev.flags = PT_F_PEER_LOCAL;
 	li = listener_lookup(tk->netns, tk->server_port, proto);
 	if (li) {
-		e->server_origin = li->origin;
-		e->server_src = PT_SRC_LISTENER;
+		ev.origin = li->origin;
+		ev.src = PT_SRC_LISTENER;
 	}
+	return ev;
 }
 
 /* ---- connect ---------------------------------------------------------- */
@@ -434,9 +441,13 @@ static __always_inline void emit_connect(const struct sock *sk, struct conn_info
 					 __u16 result, __u8 flags)
 {
 	struct tuple_key *tk = &ci->tuple;
+	struct server_evidence sev = server_listener(sk, tk, PT_PROTO_TCP);
 	struct pt_event *e;
 	__u8 fam = flow_family(tk->server_addr);
 
+	/* kept for the close record, whether or not this one is wanted */
+	ci->server_origin = sev.origin;
+	ci->server_src = sev.src;
 	if (!record_wanted(PT_EV_CONNECT, PT_PROTO_TCP, fam, &ci->proc, tk->netns,
 			   tk->client_port, tk->server_port)) {
 		count(PT_CNT_FILTERED);
@@ -454,9 +465,9 @@ static __always_inline void emit_connect(const struct sock *sk, struct conn_info
 	fill_proc(e, &ci->proc, PT_ATTR_SYSCALL);
 	e->client_origin = ci->origin;
 	e->client_src = PT_SRC_SOCKET;
-	fill_server_listener(e, sk, tk, PT_PROTO_TCP);
-	ci->server_origin = e->server_origin;
-	ci->server_src = e->server_src;
+	e->server_origin = sev.origin;
+	e->server_src = sev.src;
+	e->flags |= sev.flags;
 	e->netns = tk->netns;
 	e->client_port = tk->client_port;
 	e->server_port = tk->server_port;
@@ -610,6 +621,7 @@ static __always_inline void emit_udp_connect(const struct sock *sk, __u16 family
 {
 	struct proc_info p = {};
 	struct tuple_key tk = {};
+	struct server_evidence sev;
 	struct pt_event *e;
 	__u8 fam;
 
@@ -638,7 +650,10 @@ static __always_inline void emit_udp_connect(const struct sock *sk, __u16 family
 	fill_proc(e, &p, PT_ATTR_SYSCALL);
 	e->client_origin = port_origin(sk);
 	e->client_src = PT_SRC_SOCKET;
-	fill_server_listener(e, sk, &tk, PT_PROTO_UDP);
+	sev = server_listener(sk, &tk, PT_PROTO_UDP);
+	e->server_origin = sev.origin;
+	e->server_src = sev.src;
+	e->flags |= sev.flags;
 	e->netns = tk.netns;
 	e->client_port = tk.client_port;
 	e->server_port = tk.server_port;

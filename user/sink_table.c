@@ -7,7 +7,7 @@
  * Two layouts. Events: TIME EVENT PID COMM CLIENT SERVER CLASS, where CLASS
  * is the flow class, "!" and the outcome for a failed connect/accept, or the
  * listening port's class. Lifetime (--lifetime): TIME PID COMM CLIENT SERVER
- * TX_KB RX_KB MS, one line per finished flow; COMM is cut to 12 there to make
+ * TX RX MS (bytes), one line per finished flow; COMM is cut to 12 there to make
  * room for the numbers. Listeners (--listeners): PROTO ADDRESS:PORT CLASS
  * BOUND NETNS PID COMM.
  */
@@ -146,22 +146,26 @@ static void pid_comm(char *pid, size_t pidn, char *comm, size_t commn,
 }
 
 /*
- * KiB within LIFE_NUM_W characters: exact up to 9999999 KiB (9.5 GiB), then
- * in the next unit up with its letter, so a huge flow cannot push the line.
+ * Bytes within LIFE_NUM_W characters: exact up to 9999999, then in the
+ * largest unit (K, M, G, ... of 1024) that keeps six digits, so small flows
+ * show their real size and a huge one cannot push the line.
  */
-static void kib(char *buf, size_t n, uint64_t bytes)
+static void bytes_short(char *buf, size_t n, uint64_t bytes)
 {
-	static const char units[] = "MGTPE";
-	uint64_t v = bytes / 1024;
-	size_t u;
+	static const char units[] = "KMGTPE";
+	uint64_t v = bytes;
+	size_t u = 0;
 
 	if (v <= 9999999) {
 		snprintf(buf, n, "%" PRIu64, v);
 		return;
 	}
-	for (u = 0; u < sizeof(units) - 2 && v / 1024 > 999999; u++)
+	v /= 1024;
+	while (v > 999999 && u < sizeof(units) - 2) {
 		v /= 1024;
-	snprintf(buf, n, "%" PRIu64 "%c", v / 1024, units[u]);
+		u++;
+	}
+	snprintf(buf, n, "%" PRIu64 "%c", v, units[u]);
 }
 
 static int table_open(struct sink *s)
@@ -174,7 +178,7 @@ static int table_open(struct sink *s)
 			      "NETNS", "PID", "COMM");
 	else if (s->lifetime)
 		ret = fprintf(s->out, LIFE_FMT, "TIME", "PID", "COMM", "CLIENT",
-			      "SERVER", "TX_KB", "RX_KB", "MS");
+			      "SERVER", "TX", "RX", "MS");
 	else
 		ret = fprintf(s->out, TABLE_FMT, "TIME", "EVENT", "PID", "COMM",
 			      "CLIENT", "SERVER", "CLASS");
@@ -213,8 +217,8 @@ static int write_lifetime(struct sink *s, const struct pt_flow *f)
 		endpoint(client, sizeof(client), f->client_addr, e->client_port);
 	endpoint(server, sizeof(server), f->server_addr, e->server_port);
 	if (e->kind == PT_EV_CLOSE) {
-		kib(tx, sizeof(tx), e->tx_bytes);
-		kib(rx, sizeof(rx), e->rx_bytes);
+		bytes_short(tx, sizeof(tx), e->tx_bytes);
+		bytes_short(rx, sizeof(rx), e->rx_bytes);
 		snprintf(ms, sizeof(ms), "%" PRIu64,
 			 (uint64_t)e->duration_ns / 1000000);
 	}

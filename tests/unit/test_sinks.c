@@ -967,7 +967,7 @@ static void test_json_keys_match_csv_header(void **state)
 	"SERVER                CLASS\n"
 #define LIFE_HEADER \
 	"TIME         PID COMM         CLIENT                " \
-	"SERVER                  TX_KB   RX_KB MS\n"
+	"SERVER                     TX      RX MS\n"
 
 static void table_is(const struct pt_flow *f, const char *row)
 {
@@ -1267,23 +1267,27 @@ static void test_lifetime_rows(void **state)
 
 	(void)state;
 	make_close(&e, &f);
-	/* KiB rounded down: 1000 B is 0, 2000000 B is 1953 */
+	/* exact bytes up to 9999999 */
 	life_is(&f,
 		"08:40:01    4242 curl         10.0.0.1:40000        "
-		"10.0.0.2:443                0    1953 1500\n");
+		"10.0.0.2:443             1000 2000000 1500\n");
 
-	/* past 9999999 KiB the next unit up, so the column keeps its width */
+	/* past 9999999 B the largest unit keeping six digits: same width */
 	e.tx_bytes = 10240000000ull;		/* 10000000 KiB */
 	e.rx_bytes = 18446744073709551615ull;	/* 16 EiB - 1 */
 	e.duration_ns = 86400000000000ull;	/* a day */
 	life_is(&f,
 		"08:40:01    4242 curl         10.0.0.1:40000        "
 		"10.0.0.2:443            9765M  16383P 86400000\n");
-	e.tx_bytes = 10239999999ull;		/* 9999999 KiB */
+	e.tx_bytes = 9999999ull;		/* the last exact value */
 	e.rx_bytes = 1073741824ull * 1000;	/* 1000 GiB */
 	life_is(&f,
 		"08:40:01    4242 curl         10.0.0.1:40000        "
 		"10.0.0.2:443          9999999   1000G 86400000\n");
+	e.tx_bytes = 10000000ull;		/* 9765 KiB */
+	life_is(&f,
+		"08:40:01    4242 curl         10.0.0.1:40000        "
+		"10.0.0.2:443            9765K   1000G 86400000\n");
 
 	/* IPv6, no process: pid "-", comm empty */
 	make_close(&e, &f);
@@ -1293,7 +1297,7 @@ static void test_lifetime_rows(void **state)
 	strcpy(f.server_addr, "::1");
 	life_is(&f,
 		"08:40:01       -              [2001:db8::1]:40000   "
-		"[::1]:443                   0    1953 1500\n");
+		"[::1]:443                1000 2000000 1500\n");
 
 	/* a record that is no finished flow still shows, with no numbers */
 	make_flow(&e, &f);

@@ -362,7 +362,7 @@ int main(int argc, char **argv)
 	/* a refused --write file is known before anything is traced */
 	err = outputs_open(&out, &opts, opts.mode != PT_MODE_AUDIT);
 	if (err)
-		return err == -EINVAL ? 2 : 1;
+		return err == PT_OUTPUTS_USAGE ? 2 : 1;
 	run.opts = &opts;
 	run.out = &out;
 	if (opts.mode == PT_MODE_AUDIT) {
@@ -391,7 +391,9 @@ int main(int argc, char **argv)
 		goto done;
 	fprintf(stderr, "porttrace: tracing (%s); Ctrl-C to end\n",
 		tracer.attached == PT_ATTACH_BTF ? "tp_btf" : "tracepoint");
+	out.tracing = true;
 	err = trace_loop(&tracer, &run);
+	out.tracing = false;
 done:
 	if (listeners) {
 		int cerr = outputs_close(&out);

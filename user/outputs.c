@@ -38,7 +38,7 @@ int outputs_open(struct pt_outputs *o, const struct pt_options *opts, bool recor
 	if (fmt < 0) {
 		fprintf(stderr, "porttrace: cannot tell the format of --write '%s': name it .csv, .json or .jsonl, or give --write-format\n",
 			opts->write_path);
-		return -EINVAL;
+		return PT_OUTPUTS_USAGE;
 	}
 	o->file_format = fmt;
 	/* a final audit report appears whole or not at all; a stream can rotate */
@@ -64,9 +64,15 @@ void outputs_file_failed(struct pt_outputs *o, int err)
 		return;
 	o->file_failed = true;
 	o->file.ops = NULL;
-	if (!pt_outfile_warned(&o->of))
-		fprintf(stderr, "porttrace: %s; tracing goes on without it\n",
-			o->of.err[0] ? o->of.err : strerror(-err));
+	if (pt_outfile_warned(&o->of))
+		return;
+	/* of.err names the file; a sink's own error does not */
+	if (o->of.err[0])
+		fprintf(stderr, "porttrace: %s", o->of.err);
+	else
+		fprintf(stderr, "porttrace: cannot write %s: %s",
+			o->of.path ? o->of.path : "--write file", strerror(-err));
+	fprintf(stderr, "%s\n", o->tracing ? "; tracing goes on without it" : "");
 }
 
 int outputs_start(struct pt_outputs *o)
@@ -138,7 +144,8 @@ void outputs_reopen(struct pt_outputs *o)
 {
 	int err;
 
-	if (!o->file_open || o->file_failed)
+	/* an atomic report appears at the end: there is nothing to rotate */
+	if (!o->file_open || o->file_failed || (o->of.flags & PT_OUTFILE_ATOMIC))
 		return;
 	err = pt_outfile_reopen(&o->of);
 	if (err) {
@@ -168,7 +175,11 @@ int outputs_close(struct pt_outputs *o)
 		if (err)
 			outputs_file_failed(o, err);
 	}
-	if (o->file_open) {
+	if (o->file_open && o->file_failed) {
+		/* a failed report never creates or replaces its target */
+		pt_outfile_abort(&o->of);
+		o->file_open = false;
+	} else if (o->file_open) {
 		err = pt_outfile_commit(&o->of);
 		o->file_open = false;
 		if (err && !o->file_failed) {

@@ -7,6 +7,7 @@
 #ifndef PT_OUTPUTS_H
 #define PT_OUTPUTS_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include "flow.h"
 #include "options.h"
@@ -21,7 +22,11 @@ struct pt_outputs {
 	int term_err;		/* first error on stdout; -EPIPE ends quietly */
 	bool file_open;
 	bool file_failed;
+	bool tracing;		/* a failing file is dropped while tracing goes on */
 };
+
+/* outputs_open(): the -w format cannot be told, a usage error (exit 2) */
+#define PT_OUTPUTS_USAGE	(-EDOM)
 
 /*
  * Resolve formats and open the -w file (before tracing: a refused file is a

@@ -92,7 +92,7 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUTPUT)/tests
 
 $(OUTPUT)/tests/peer: tests/e2e/peer.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) -DHAVE_LIBURING $< -o $@ -luring
 
 $(OUTPUT)/tools/churn: tools/churn.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)

@@ -159,6 +159,14 @@ struct {
 	__type(value, struct connect_call);
 } connects SEC(".maps");
 
+/* listeners whose port listen() had not assigned yet at CLOSE->LISTEN */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);		/* struct sock * */
+	__type(value, __u8);
+} listen_pending SEC(".maps");
+
 /* --cgroup: slot 0 holds the cgroup, set by the loader */
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -269,6 +277,19 @@ static __always_inline bool record_wanted(__u8 kind, __u8 proto, __u8 family,
 static __always_inline __u8 port_origin(const struct sock *sk)
 {
 	return sk_userlocks(sk) & SOCK_BINDPORT_LOCK ? PT_ORIGIN_BOUND : PT_ORIGIN_KERNEL;
+}
+
+/*
+ * A listener's port. At LISTEN->CLOSE inet_put_port() has already cleared
+ * inet_num; inet_sport keeps it.
+ */
+static __always_inline __u16 sk_listen_port(const struct sock *sk)
+{
+	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+
+	if (!port)
+		port = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	return port;
 }
 
 static __always_inline __u32 sk_netns(const struct sock *sk)
@@ -728,7 +749,7 @@ static __always_inline void emit_listen(const struct sock *sk, __u16 family, __u
 	struct pt_event *e;
 	__u8 local[16];
 	__u32 netns = sk_netns(sk);
-	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 port = sk_listen_port(sk);
 	__u8 fam;
 
 	sk_local_addr(sk, family, local);
@@ -763,7 +784,7 @@ static __always_inline void listener_add(const struct sock *sk, __u8 proto,
 	struct listener_info li = {}, *cur;
 
 	lk.netns = sk_netns(sk);
-	lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	lk.port = sk_listen_port(sk);
 	lk.proto = proto;
 	cur = bpf_map_lookup_elem(&listeners, &lk);
 	if (cur) {
@@ -777,6 +798,26 @@ static __always_inline void listener_add(const struct sock *sk, __u8 proto,
 	bpf_map_update_elem(&listeners, &lk, &li, BPF_ANY);
 }
 
+/*
+ * CLOSE -> LISTEN runs inside listen(). A socket listen()ing without bind()
+ * gets its port only after this transition (inet_csk_listen_start()): the
+ * exit of listen() finishes the job for it.
+ */
+static __always_inline void on_listen(const struct sock *sk, __u16 family)
+{
+	struct proc_info p = {};
+	__u64 key = (__u64)sk;
+	__u8 one = 1;
+
+	if (!sk_listen_port(sk)) {
+		bpf_map_update_elem(&listen_pending, &key, &one, BPF_ANY);
+		return;
+	}
+	proc_read(&p);
+	listener_add(sk, PT_PROTO_TCP, &p);
+	emit_listen(sk, family, PT_EV_LISTEN, PT_PROTO_TCP, &p);
+}
+
 static __always_inline void on_unlisten(const struct sock *sk, __u16 family)
 {
 	struct listener_key lk = {};
@@ -784,7 +825,7 @@ static __always_inline void on_unlisten(const struct sock *sk, __u16 family)
 	struct proc_info p = {};
 
 	lk.netns = sk_netns(sk);
-	lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	lk.port = sk_listen_port(sk);
 	lk.proto = PT_PROTO_TCP;
 	cur = bpf_map_lookup_elem(&listeners, &lk);
 	if (cur && cur->refs > 1)
@@ -1107,7 +1148,6 @@ static __always_inline void on_child_state(const struct sock *sk, __u16 family,
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 					    int newstate)
 {
-	struct proc_info p;
 	__u16 family;
 
 	if (!sk_is_inet(sk, IPPROTO_TCP, &family))
@@ -1118,9 +1158,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 		on_connect_start(sk);
 		return 0;
 	case TCP_LISTEN:
-		proc_read(&p);
-		listener_add(sk, PT_PROTO_TCP, &p);
-		emit_listen(sk, family, PT_EV_LISTEN, PT_PROTO_TCP, &p);
+		on_listen(sk, family);
 		return 0;
 	case TCP_SYN_RECV:
 		if (oldstate == TCP_LISTEN)
@@ -1328,6 +1366,37 @@ int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
 	return remember_fd(ctx);
 }
 
+SEC("tracepoint/syscalls/sys_enter_listen")
+int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_fd(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid(), key;
+	struct sock *sk;
+	__s32 *fd;
+	__u16 family;
+
+	fd = bpf_map_lookup_elem(&fd_calls, &id);
+	if (!fd)
+		return 0;
+	sk = ctx->ret == 0 ? fd_to_sock(task, *fd) : NULL;
+	bpf_map_delete_elem(&fd_calls, &id);
+	if (!sk)
+		return 0;
+	key = (__u64)sk;
+	if (!bpf_map_lookup_elem(&listen_pending, &key))
+		return 0;
+	bpf_map_delete_elem(&listen_pending, &key);
+	if (sk_is_inet(sk, IPPROTO_TCP, &family))
+		on_listen(sk, family);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_exit_bind")
 int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
@@ -1438,7 +1507,8 @@ int iter_listeners(struct bpf_iter__task_file *ctx)
 	e.proto = proto;
 	e.side = PT_SIDE_SERVER;
 	e.flags = PT_F_INVENTORY;
-	fill_proc(&e, &p, PT_ATTR_SYSCALL);
+	/* the owner comes from the file table: who holds the listener */
+	fill_proc(&e, &p, PT_ATTR_LISTENER);
 	e.server_origin = li.origin;
 	e.server_src = PT_SRC_SOCKET;
 	e.netns = lk.netns;

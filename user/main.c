@@ -76,9 +76,14 @@ static bool flow_wanted(const struct pt_options *o, const struct pt_flow *f)
 
 	if (o->classes && (!pt_has_client(ev) || !(o->classes & (1u << f->flow_class))))
 		return false;
-	/* --lifetime: one record per flow; a local client's close stands for both */
+	/*
+	 * --lifetime: one record per flow; a local client's close stands for
+	 * both. Not when a process filter is set: the kernel may have dropped
+	 * the client's record, and the server's is the one asked for.
+	 */
 	if (o->mode == PT_MODE_LIFETIME && ev->side == PT_SIDE_SERVER &&
-	    (ev->flags & PT_F_PEER_LOCAL))
+	    (ev->flags & PT_F_PEER_LOCAL) && !o->npids && !o->nuids &&
+	    !o->comm[0] && !o->cgroup)
 		return false;
 	return true;
 }

@@ -101,13 +101,16 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 	} else {
 		set_str(r, PT_FLD_COMM, "");
 	}
-	set_u64(r, PT_FLD_CGROUP_ID, e->cgroup_id);
+	if (attributed)
+		set_u64(r, PT_FLD_CGROUP_ID, e->cgroup_id);
 	set_str(r, PT_FLD_CONTAINER_ID, f->container_id);
 	set_u64(r, PT_FLD_NETNS, e->netns);
 
 	if (client) {
 		set_str(r, PT_FLD_CLIENT_ADDR, f->client_addr);
-		set_u64(r, PT_FLD_CLIENT_PORT, e->client_port);
+		/* 0: never assigned (no-ephemeral-port) or already released */
+		if (e->client_port)
+			set_u64(r, PT_FLD_CLIENT_PORT, e->client_port);
 		set_str(r, PT_FLD_CLIENT_PORT_CLASS,
 			pt_port_class_str(f->client_class));
 	}

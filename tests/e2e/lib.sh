@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # shellcheck shell=bash disable=SC2034
 #
-# Helpers for tests/e2e/run.sh: TAP output, private network namespaces,
-# background processes with bounded waits, and record assertions with jq.
+# Helpers for the tests/e2e/*.sh suites: TAP output, private network
+# namespaces, background processes with bounded waits, record assertions with
+# jq, and the suite driver (e2e_main).
 # Every wait here is bounded; every process and namespace a test creates is
 # torn down after it, and again by the EXIT trap.
 
@@ -11,6 +12,8 @@ PEER=${PEER:-./.output/tests/peer}
 
 # the JSON/CSV columns, in order
 COLUMNS_LIST="time kind proto family pid comm uid cgroup_id netns client_addr client_port client_port_class server_addr server_port server_port_class flow_class ephemeral_range evidence attribution"
+# every field of every record kind, exactly and in this order
+COLUMNS_ALL="time kind proto family side pid comm uid cgroup_id container_id netns client_addr client_port client_port_class server_addr server_port server_port_class flow_class ephemeral_range evidence attribution result latency_us duration_ms tx_bytes rx_bytes closed_first bound"
 
 TEST_NUM=0
 TEST_FAILED=0
@@ -19,6 +22,8 @@ FAILS=()
 SKIP_REASON=
 TEST_BG=()	# background job names of the current test
 TEST_NS=()	# namespaces of the current test
+TEST_CG=()	# cgroup directories of the current test
+ALL_CG=()	# every cgroup directory ever created, for the EXIT trap
 ALL_NS=()	# every namespace ever created, for the EXIT trap
 
 # ---------------------------------------------------------------- TAP
@@ -60,6 +65,7 @@ run_test()	# function name
 	SKIP_REASON=
 	TEST_BG=()
 	TEST_NS=()
+	TEST_CG=()
 	T="$TMP/t$((TEST_NUM + 1))"
 	mkdir -p "$T"
 	"$fn"
@@ -156,31 +162,74 @@ set_ns_range()	# LO HI
 
 teardown_test()
 {
-	local n ns
+	local n ns cg
 	for n in "${TEST_BG[@]}"; do
 		bg_kill "$n"
 	done
 	for ns in "${TEST_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	for cg in "${TEST_CG[@]}"; do
+		rm_cgroup "$cg"
+	done
 	TEST_BG=()
 	TEST_NS=()
+	TEST_CG=()
 }
 
 cleanup_all()
 {
-	local ns p
+	local ns p cg
 	for p in "$TMP"/t*/*.pid "$TMP"/t*/*.sub; do
 		[[ -s $p ]] && kill -KILL "$(cat "$p")" 2>/dev/null
 	done
 	for ns in "${ALL_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	for cg in "${ALL_CG[@]}"; do
+		rm_cgroup "$cg"
+	done
 	if [[ -n ${PORTTRACE_E2E_KEEP:-} ]]; then
 		echo "# kept $TMP" >&2
 	elif [[ -n $TMP && -d $TMP ]]; then
 		rm -rf "$TMP"
 	fi
+}
+
+# ---------------------------------------------------------------- cgroups
+
+# the cgroup v2 mount point (from /proc/self/mountinfo), empty if none
+cgroup2_mount()
+{
+	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
+		/proc/self/mountinfo
+}
+
+# new_cgroup: a child cgroup under the cgroup v2 root; sets CG (its path)
+# and CG_ID (its inode: the cgroup id)
+new_cgroup()
+{
+	local mnt
+	CG='' CG_ID=''
+	mnt=$(cgroup2_mount)
+	[[ -n $mnt ]] || return 1
+	CG="$mnt/pt-e2e-$$-$((TEST_NUM + 1))-${#TEST_CG[@]}"
+	mkdir "$CG" || return 1
+	TEST_CG+=("$CG")
+	ALL_CG+=("$CG")
+	CG_ID=$(stat -c %i "$CG")
+}
+
+# rm_cgroup DIR: remove it once its (killed) processes are gone (2 s)
+rm_cgroup()
+{
+	local i
+	[[ -d $1 ]] || return 0
+	for ((i = 0; i < 40; i++)); do
+		rmdir "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "# could not remove cgroup $1" >&2
 }
 
 # ---------------------------------------------------------------- peers
@@ -218,6 +267,26 @@ run_client()
 	CLI_PID=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$T/$name.info")
 	CLI_SPORTS=$(grep -o 'sport=[0-9]*' "$T/$name.info" | cut -d= -f2 | tr '\n' ' ')
 	CLI_SPORT=${CLI_SPORTS%% *}
+}
+
+# start_gated NAME server|client ARGS...: a peer that writes its pid and then
+# waits for $T/NAME.go; sets GPID
+start_gated()
+{
+	local name=$1 role=$2
+	shift 2
+	GPID=
+	bg_start "$name" /dev/null "$T/$name.err" ip netns exec "$NS" "$PEER" "$role" \
+		-i "$T/$name.pidf" -g "$T/$name.go" -r "$T/$name.ready" "$@" ||
+		{ fail "peer $name did not start"; return 1; }
+	wait_for "$T/$name.pidf" '^pid=' 5 || { fail "peer $name wrote no pid"; return 1; }
+	GPID=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$T/$name.pidf")
+}
+
+open_gate()	# NAME: let it run; a server must then become ready
+{
+	touch "$T/$1.go"
+	wait_for "$T/$1.ready" '^pid=' 5 || { fail "peer $1 not ready after its gate opened"; return 1; }
 }
 
 # wait_server NAME: the server must have taken all its connections
@@ -394,6 +463,47 @@ expect_record()
 	check_fields "$recs" "$kind $cp->$sp" "$@"
 }
 
+# check_schema_all JSON WHAT: exactly the fields of COLUMNS_ALL in that order,
+# numeric fields numbers or null, time RFC 3339 UTC with microseconds
+check_schema_all()
+{
+	local rec=$1 what=$2 keys bad
+	keys=$(jq -r 'keys_unsorted | join(" ")' <<<"$rec")
+	[[ $keys == "$COLUMNS_ALL" ]] ||
+		fail "$what: fields: expected '$COLUMNS_ALL'" "$what: got '$keys'"
+	bad=$(jq -r '[("pid","uid","cgroup_id","netns","client_port","server_port","latency_us",
+			"duration_ms","tx_bytes","rx_bytes") as $k
+		| select((.[$k] | type) != "number" and (.[$k] | type) != "null") | $k] | join(",")' <<<"$rec")
+	[[ -z $bad ]] || fail "$what: neither JSON numbers nor null: $bad"
+	jq -e '.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$")' \
+		<<<"$rec" >/dev/null || fail "$what: time: not RFC 3339 UTC with microseconds: $(jq -r .time <<<"$rec")"
+}
+
+# expect_one OUT WHAT JQ-CONDITION KEY=VALUE...: exactly one record in the
+# netns matching the condition, with every field of COLUMNS_ALL and these
+# values; sets REC to it (empty if not exactly one)
+expect_one()
+{
+	local out=$1 what=$2 cond=$3 n
+	shift 3
+	REC=$(ns_recs "$out" "$cond")
+	n=$(grep -c . <<<"$REC")
+	if [[ $n != 1 ]]; then
+		fail "$what: expected exactly one record matching '$cond', got $n" "$(dump_recs "$out")"
+		REC=
+		return 1
+	fi
+	check_schema_all "$REC" "$what"
+	check_fields "$REC" "$what" "$@"
+}
+
+# check_jq JSON WHAT JQ-EXPRESSION: the expression must be true of the record
+check_jq()
+{
+	[[ -n $1 ]] || return 1
+	jq -e "$3" <<<"$1" >/dev/null 2>&1 || fail "$2: expected $3, record: $1"
+}
+
 # cgroup v2 id of this shell (inherited by the peers), empty if unknown
 cgroup_id()
 {
@@ -401,4 +511,65 @@ cgroup_id()
 	mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 	path=$(sed -n 's/^0:://p' /proc/self/cgroup)
 	[[ -n $mnt && -n $path && -d $mnt$path ]] && stat -c %i "$mnt$path"
+}
+
+# ---------------------------------------------------------------- driver
+
+# Why privileged tests cannot run here, or nothing
+priv_problem()
+{
+	[[ $(id -u) == 0 ]] || { echo "not root"; return; }
+	[[ -r /sys/kernel/btf/vmlinux ]] || { echo "no kernel BTF (/sys/kernel/btf/vmlinux)"; return; }
+	local ns="pt-e2e-$$-probe"
+	if ! ip netns add "$ns" 2>/dev/null; then
+		echo "cannot create a network namespace"
+		return
+	fi
+	ip netns del "$ns"
+}
+
+# e2e_main: run the suite's TESTS ("function|name" entries; NOPRIV lists the
+# functions that need neither root nor BPF; ONLY is an ERE on the function
+# names) and print the TAP plan; exit status 1 if any test failed.
+e2e_main()
+{
+	local entry fn name problem missing=
+
+	problem=$(priv_problem)
+	for entry in "$PT" "$PEER"; do
+		[[ -x $entry ]] || missing+=" $entry"
+	done
+	for entry in jq ip timeout; do
+		command -v "$entry" >/dev/null || missing+=" $entry"
+	done
+
+	TMP=$(mktemp -d /tmp/pt-e2e.XXXXXX) || exit 1
+	trap cleanup_all EXIT
+	trap 'exit 130' INT TERM
+	CGROUP_ID=$(cgroup_id)
+
+	for entry in "${TESTS[@]}"; do
+		fn=${entry%%|*}
+		name=${entry#*|}
+		[[ -n ${ONLY:-} && ! $fn =~ $ONLY ]] && continue
+		if [[ -n $problem && " ${NOPRIV:-} " != *" $fn "* ]]; then
+			FAILS=() SKIP_REASON=
+			if [[ ${PORTTRACE_SKIP_PRIVILEGED:-} == 1 ]]; then
+				skip "$problem"
+			else
+				fail "cannot run: $problem (set PORTTRACE_SKIP_PRIVILEGED=1 to skip)"
+			fi
+			tap_result "$name"
+			continue
+		fi
+		if [[ -n $missing ]]; then
+			FAILS=("cannot run: missing$missing (make porttrace .output/tests/peer)")
+			SKIP_REASON=
+			tap_result "$name"
+			continue
+		fi
+		run_test "$fn" "$name"
+	done
+	echo "1..$TEST_NUM"
+	((TEST_FAILED == 0))
 }

@@ -3,7 +3,7 @@
  * peer: the two ends of a TCP flow for porttrace's end-to-end tests.
  *
  *   peer server [-6] [-a ADDR] [-p PORT] [-n ACCEPTS] [-A] [-U] [-W MSEC]
- *               [-X SEND:RECV] [-H MSEC] [-u]
+ *               [-X SEND:RECV] [-H MSEC] [-u] [-L]
  *               [-r READY_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]
  *   peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI] [-k COUNT] [-q]
  *               [-E] [-O] [-S SYNCNT] [-K] [-H MSEC] [-X SEND:RECV] [-Z] [-u]
@@ -34,6 +34,7 @@
  *       reads exactly SEND bytes, writes RECV bytes, reads to EOF, closes
  *   -u  both: UDP. The client connect()s a datagram socket and sends one
  *       datagram; the server binds and receives ACCEPTS datagrams.
+ *   -L  server: listen() without bind(); the kernel picks the port then
  *   -U  server: accept through io_uring (built with -DHAVE_LIBURING -luring;
  *       without it -U exits 3 saying so)
  *
@@ -81,6 +82,7 @@ struct opts {
 	bool rst;		/* -Z */
 	bool udp;		/* -u */
 	bool uring;		/* -U */
+	bool autobind;		/* -L */
 	long syncnt;		/* -S, 0 = system default */
 	long hold_ms;		/* -H */
 	long send_bytes, recv_bytes;	/* -X; -1 = no data exchange */
@@ -114,7 +116,7 @@ static void usage(void)
 		"       peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI]\n"
 		"                   [-k COUNT] [-q]\n"
 		"                   [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]\n"
-		"       server: [-U] [-H MSEC] [-X SEND:RECV] [-u]\n"
+		"       server: [-U] [-H MSEC] [-X SEND:RECV] [-u] [-L]\n"
 		"       client: [-E] [-O] [-S SYNCNT] [-K] [-H MSEC] [-X SEND:RECV] [-Z] [-u]\n"
 		"       both: [-N COMM]\n");
 	exit(2);
@@ -388,7 +390,7 @@ static int run_server(const struct opts *o)
 	if (ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)))
 		die("setsockopt IPV6_V6ONLY");
-	if (bind(fd, (struct sockaddr *)&ss, len))
+	if (!o->autobind && bind(fd, (struct sockaddr *)&ss, len))
 		die("bind");
 	if (listen(fd, 128))
 		die("listen");
@@ -583,7 +585,7 @@ int main(int argc, char **argv)
 	argv++;
 	argc--;
 
-	while ((c = getopt(argc, argv, "6AqEOKZuUa:b:c:p:n:r:i:g:s:R:k:D:W:t:N:S:H:X:")) != -1) {
+	while ((c = getopt(argc, argv, "6AqEOKZuULa:b:c:p:n:r:i:g:s:R:k:D:W:t:N:S:H:X:")) != -1) {
 		switch (c) {
 		case '6': o.v6 = true; break;
 		case 'A': o.plain_accept = true; break;
@@ -594,6 +596,7 @@ int main(int argc, char **argv)
 		case 'Z': o.rst = true; break;
 		case 'u': o.udp = true; break;
 		case 'U': o.uring = true; break;
+		case 'L': o.autobind = true; break;
 		case 'S': o.syncnt = num(optarg, 1, 127); break;
 		case 'H': o.hold_ms = num(optarg, 0, 600000); break;
 		case 'X':

@@ -387,26 +387,6 @@ t_attribution()
 
 # ------------------------------------------------------------ filters
 
-# start_gated NAME server|client ARGS...: a peer that writes its pid and then
-# waits for $T/NAME.go; sets GPID
-start_gated()
-{
-	local name=$1 role=$2
-	shift 2
-	GPID=
-	bg_start "$name" /dev/null "$T/$name.err" ip netns exec "$NS" "$PEER" "$role" \
-		-i "$T/$name.pidf" -g "$T/$name.go" -r "$T/$name.ready" "$@" ||
-		{ fail "peer $name did not start"; return 1; }
-	wait_for "$T/$name.pidf" '^pid=' 5 || { fail "peer $name wrote no pid"; return 1; }
-	GPID=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$T/$name.pidf")
-}
-
-open_gate()	# NAME: let it run; a server must then become ready
-{
-	touch "$T/$1.go"
-	wait_for "$T/$1.ready" '^pid=' 5 || { fail "peer $1 not ready after its gate opened"; return 1; }
-}
-
 t_filter_pid_server()
 {
 	local spid
@@ -874,60 +854,4 @@ TESTS=(
 # tests that need neither root nor BPF
 NOPRIV="t_bad_options t_help_version"
 
-# Why privileged tests cannot run here, or nothing
-priv_problem()
-{
-	[[ $(id -u) == 0 ]] || { echo "not root"; return; }
-	[[ -r /sys/kernel/btf/vmlinux ]] || { echo "no kernel BTF (/sys/kernel/btf/vmlinux)"; return; }
-	local ns="pt-e2e-$$-probe"
-	if ! ip netns add "$ns" 2>/dev/null; then
-		echo "cannot create a network namespace"
-		return
-	fi
-	ip netns del "$ns"
-}
-
-main()
-{
-	local entry fn name problem missing=
-
-	problem=$(priv_problem)
-	for entry in "$PT" "$PEER"; do
-		[[ -x $entry ]] || missing+=" $entry"
-	done
-	for entry in jq ip timeout; do
-		command -v "$entry" >/dev/null || missing+=" $entry"
-	done
-
-	TMP=$(mktemp -d /tmp/pt-e2e.XXXXXX) || exit 1
-	trap cleanup_all EXIT
-	trap 'exit 130' INT TERM
-	CGROUP_ID=$(cgroup_id)
-
-	for entry in "${TESTS[@]}"; do
-		fn=${entry%%|*}
-		name=${entry#*|}
-		[[ -n $ONLY && ! $fn =~ $ONLY ]] && continue
-		if [[ -n $problem && " $NOPRIV " != *" $fn "* ]]; then
-			FAILS=() SKIP_REASON=
-			if [[ ${PORTTRACE_SKIP_PRIVILEGED:-} == 1 ]]; then
-				skip "$problem"
-			else
-				fail "cannot run: $problem (set PORTTRACE_SKIP_PRIVILEGED=1 to skip)"
-			fi
-			tap_result "$name"
-			continue
-		fi
-		if [[ -n $missing ]]; then
-			FAILS=("cannot run: missing$missing (make porttrace .output/tests/peer)")
-			SKIP_REASON=
-			tap_result "$name"
-			continue
-		fi
-		run_test "$fn" "$name"
-	done
-	echo "1..$TEST_NUM"
-	((TEST_FAILED == 0))
-}
-
-main
+e2e_main

@@ -1153,46 +1153,8 @@ unmount_all()
 	MOUNTS=()
 }
 
-main()
-{
-	local entry fn name problem missing=
+E2E_NEEDS="python3 mount"
+E2E_SETUP=write_helpers
+E2E_AFTER_TEST=unmount_all
 
-	problem=$(priv_problem)
-	[[ -x $PT ]] || missing+=" $PT"
-	for entry in jq ip timeout python3 mount; do
-		command -v "$entry" >/dev/null || missing+=" $entry"
-	done
-
-	TMP=$(mktemp -d /tmp/pt-e2e-audit.XXXXXX) || exit 1
-	trap 'unmount_all; cleanup_all' EXIT
-	trap 'exit 130' INT TERM
-	write_helpers
-
-	for entry in "${TESTS[@]}"; do
-		fn=${entry%%|*}
-		name=${entry#*|}
-		[[ -n $ONLY && ! $fn =~ $ONLY ]] && continue
-		if [[ -n $problem ]]; then
-			FAILS=() SKIP_REASON=
-			if [[ ${PORTTRACE_SKIP_PRIVILEGED:-} == 1 ]]; then
-				skip "$problem"
-			else
-				fail "cannot run: $problem (set PORTTRACE_SKIP_PRIVILEGED=1 to skip)"
-			fi
-			tap_result "$name"
-			continue
-		fi
-		if [[ -n $missing ]]; then
-			FAILS=("cannot run: missing$missing (make porttrace; tools/install-deps)")
-			SKIP_REASON=
-			tap_result "$name"
-			continue
-		fi
-		run_test "$fn" "$name"
-		unmount_all
-	done
-	echo "1..$TEST_NUM"
-	((TEST_FAILED == 0))
-}
-
-main
+e2e_main

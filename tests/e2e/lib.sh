@@ -530,7 +530,10 @@ priv_problem()
 
 # e2e_main: run the suite's TESTS ("function|name" entries; NOPRIV lists the
 # functions that need neither root nor BPF; ONLY is an ERE on the function
-# names) and print the TAP plan; exit status 1 if any test failed.
+# names) and print the TAP plan; exit status 1 if any test failed. A suite
+# may set E2E_NEEDS (more commands it runs), E2E_SETUP (a function run once
+# the scratch dir exists) and E2E_AFTER_TEST (a function run after each
+# test and at exit, e.g. to unmount what it mounted).
 e2e_main()
 {
 	local entry fn name problem missing=
@@ -539,14 +542,15 @@ e2e_main()
 	for entry in "$PT" "$PEER"; do
 		[[ -x $entry ]] || missing+=" $entry"
 	done
-	for entry in jq ip timeout; do
+	for entry in jq ip timeout ${E2E_NEEDS:-}; do
 		command -v "$entry" >/dev/null || missing+=" $entry"
 	done
 
 	TMP=$(mktemp -d /tmp/pt-e2e.XXXXXX) || exit 1
-	trap cleanup_all EXIT
+	trap '${E2E_AFTER_TEST:-:}; cleanup_all' EXIT
 	trap 'exit 130' INT TERM
 	CGROUP_ID=$(cgroup_id)
+	${E2E_SETUP:-:}
 
 	for entry in "${TESTS[@]}"; do
 		fn=${entry%%|*}
@@ -563,12 +567,13 @@ e2e_main()
 			continue
 		fi
 		if [[ -n $missing ]]; then
-			FAILS=("cannot run: missing$missing (make porttrace .output/tests/peer)")
+			FAILS=("cannot run: missing$missing (make porttrace .output/tests/peer; tools/install-deps)")
 			SKIP_REASON=
 			tap_result "$name"
 			continue
 		fi
 		run_test "$fn" "$name"
+		${E2E_AFTER_TEST:-:}
 	done
 	echo "1..$TEST_NUM"
 	((TEST_FAILED == 0))

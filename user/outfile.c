@@ -109,6 +109,26 @@ static int refuse(struct pt_outfile *of, int err, const char *why)
 	return -err;
 }
 
+/*
+ * What may stand at the target: never a symlink, directory or special file;
+ * a regular file only when overwriting was asked for.
+ */
+static int check_existing(struct pt_outfile *of, const struct stat *st, bool overwrite)
+{
+	if (S_ISLNK(st->st_mode))
+		return refuse(of, ELOOP, "it is a symbolic link");
+	if (S_ISDIR(st->st_mode))
+		return refuse(of, EISDIR, "it is a directory");
+	if (!S_ISREG(st->st_mode))
+		return refuse(of, EINVAL, "not a regular file");
+	if (!overwrite) {
+		snprintf(of->err, sizeof(of->err),
+			 "%s already exists (--force overwrites it)", of->path);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 static int sys_error(struct pt_outfile *of, const char *what, int err)
 {
 	snprintf(of->err, sizeof(of->err), "cannot %s %s: %s", what,
@@ -170,7 +190,7 @@ static int open_existing(struct pt_outfile *of, enum open_mode mode)
 static int open_target(struct pt_outfile *of, enum open_mode mode)
 {
 	struct stat st;
-	int fd, tries;
+	int fd, tries, err;
 
 	/* each retry means the file vanished or appeared in between */
 	for (tries = 0; tries < 3; tries++) {
@@ -186,18 +206,9 @@ static int open_target(struct pt_outfile *of, enum open_mode mode)
 				continue;
 			return sys_error(of, "stat", errno);
 		}
-		if (S_ISLNK(st.st_mode))
-			return refuse(of, ELOOP, "it is a symbolic link");
-		if (S_ISDIR(st.st_mode))
-			return refuse(of, EISDIR, "it is a directory");
-		if (!S_ISREG(st.st_mode))
-			return refuse(of, EINVAL, "not a regular file");
-		if (mode == OPEN_CREATE) {
-			snprintf(of->err, sizeof(of->err),
-				 "%s already exists (--force overwrites it)",
-				 of->path);
-			return -EEXIST;
-		}
+		err = check_existing(of, &st, mode != OPEN_CREATE);
+		if (err)
+			return err;
 		fd = open_existing(of, mode);
 		if (fd != -ENOENT)
 			return fd;
@@ -212,23 +223,14 @@ static int open_temp(struct pt_outfile *of)
 	const char *base = slash ? slash + 1 : of->path;
 	int dirlen = slash ? (int)(slash - of->path) + 1 : 0;
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	if (!*base)
 		return refuse(of, EISDIR, "it is a directory");
 	if (!lstat(of->path, &st)) {
-		if (S_ISLNK(st.st_mode))
-			return refuse(of, ELOOP, "it is a symbolic link");
-		if (S_ISDIR(st.st_mode))
-			return refuse(of, EISDIR, "it is a directory");
-		if (!S_ISREG(st.st_mode))
-			return refuse(of, EINVAL, "not a regular file");
-		if (!(of->flags & PT_OUTFILE_FORCE)) {
-			snprintf(of->err, sizeof(of->err),
-				 "%s already exists (--force overwrites it)",
-				 of->path);
-			return -EEXIST;
-		}
+		err = check_existing(of, &st, of->flags & PT_OUTFILE_FORCE);
+		if (err)
+			return err;
 	} else if (errno != ENOENT) {
 		return sys_error(of, "stat", errno);
 	}
@@ -239,8 +241,7 @@ static int open_temp(struct pt_outfile *of)
 	/* mkostemp: O_EXCL, mode 0600 */
 	fd = mkostemp(of->tmp_path, O_CLOEXEC);
 	if (fd < 0) {
-		int err = errno;
-
+		err = errno;
 		free(of->tmp_path);
 		of->tmp_path = NULL;
 		return sys_error(of, "create a temporary file for", err);

@@ -75,55 +75,42 @@ void outputs_file_failed(struct pt_outputs *o, int err)
 	fprintf(stderr, "%s\n", o->tracing ? "; tracing goes on without it" : "");
 }
 
-int outputs_start(struct pt_outputs *o)
-{
-	int err;
+/* the sinks a call goes to: a failed file is gone, a failed stdout stays failed */
+#define FILE_SINK(o)	((o)->file.ops ? &(o)->file : NULL)
+#define TERM_SINK(o)	((o)->term.ops && !(o)->term_err ? &(o)->term : NULL)
 
-	if (o->term.ops) {
-		err = o->term.ops->open(&o->term);
-		if (err)
-			return o->term_err = err;
-	}
-	if (o->file.ops) {
-		err = o->file.ops->open(&o->file);
-		if (err)
-			outputs_file_failed(o, err);
-	}
-	return 0;
+/* One sink call's outcome on both: the file's failure drops the file, the
+ * terminal's stops the run (returned). */
+static int settle(struct pt_outputs *o, int file_err, int term_err)
+{
+	if (file_err)
+		outputs_file_failed(o, file_err);
+	if (term_err)
+		o->term_err = term_err;
+	return term_err;
 }
 
-int outputs_write_flow(struct pt_outputs *o, const struct pt_flow *f)
+int outputs_start(struct pt_outputs *o)
 {
-	int err;
+	struct sink *f = FILE_SINK(o), *t = TERM_SINK(o);
 
-	if (o->file.ops) {
-		err = o->file.ops->write_flow(&o->file, f);
-		if (err)
-			outputs_file_failed(o, err);
-	}
-	if (o->term.ops && !o->term_err) {
-		err = o->term.ops->write_flow(&o->term, f);
-		if (err)
-			return o->term_err = err;
-	}
-	return 0;
+	return settle(o, f ? f->ops->open(f) : 0, t ? t->ops->open(t) : 0);
+}
+
+int outputs_write_flow(struct pt_outputs *o, const struct pt_flow *flow)
+{
+	struct sink *f = FILE_SINK(o), *t = TERM_SINK(o);
+
+	return settle(o, f ? f->ops->write_flow(f, flow) : 0,
+		      t ? t->ops->write_flow(t, flow) : 0);
 }
 
 int outputs_write_stats(struct pt_outputs *o, const struct pt_stats *st)
 {
-	int err;
+	struct sink *f = FILE_SINK(o), *t = TERM_SINK(o);
 
-	if (o->file.ops) {
-		err = o->file.ops->write_stats(&o->file, st);
-		if (err)
-			outputs_file_failed(o, err);
-	}
-	if (o->term.ops && !o->term_err) {
-		err = o->term.ops->write_stats(&o->term, st);
-		if (err)
-			return o->term_err = err;
-	}
-	return 0;
+	return settle(o, f ? f->ops->write_stats(f, st) : 0,
+		      t ? t->ops->write_stats(t, st) : 0);
 }
 
 int outputs_batch_end(struct pt_outputs *o)

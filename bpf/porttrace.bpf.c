@@ -623,6 +623,9 @@ static __always_inline struct sock *fd_to_sock(struct task_struct *task, long fd
 	fds = BPF_CORE_READ(task, files, fdt, fd);
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return NULL;
+	/* connect() and bind() take any fd: private_data is a socket only here */
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
 	if (!sock)
 		return NULL;

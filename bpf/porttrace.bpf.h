@@ -21,6 +21,8 @@
 #define RCV_SHUTDOWN		1
 #define ETH_P_IP		0x0800
 #define IFF_LOOPBACK		0x8
+#define S_IFMT			00170000
+#define S_IFSOCK		0140000
 #define ETH_P_IPV6		0x86DD
 #define ECONNREFUSED		111
 #define SEND_SHUTDOWN		2

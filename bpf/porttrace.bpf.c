@@ -388,7 +388,6 @@ static __always_inline void submit_event(struct pt_event *e)
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
-	count(PT_CNT_EMITTED);
 }
 
 static __always_inline void fill_proc(struct pt_event *e, const struct proc_info *p, __u8 attribution)
@@ -470,10 +469,8 @@ static __always_inline void emit_connect(const struct sock *sk, struct conn_info
 	ci->server_origin = sev.origin;
 	ci->server_src = sev.src;
 	if (!record_wanted(PT_EV_CONNECT, PT_PROTO_TCP, fam, &ci->proc, tk->netns,
-			   tk->client_port, tk->server_port)) {
-		count(PT_CNT_FILTERED);
+			   tk->client_port, tk->server_port))
 		return;
-	}
 	e = reserve_event();
 	if (!e)
 		return;
@@ -659,10 +656,8 @@ static __always_inline void emit_udp_connect(const struct sock *sk, __u16 family
 		return;
 	fam = flow_family(tk.server_addr);
 	if (!record_wanted(PT_EV_CONNECT, PT_PROTO_UDP, fam, &p, tk.netns,
-			   tk.client_port, tk.server_port)) {
-		count(PT_CNT_FILTERED);
+			   tk.client_port, tk.server_port))
 		return;
-	}
 	e = reserve_event();
 	if (!e)
 		return;
@@ -757,10 +752,8 @@ static __always_inline void emit_listen(const struct sock *sk, __u16 family, __u
 
 	sk_local_addr(sk, family, local);
 	fam = flow_family(local);
-	if (!record_wanted(kind, proto, fam, p, netns, 0, port)) {
-		count(PT_CNT_FILTERED);
+	if (!record_wanted(kind, proto, fam, p, netns, 0, port))
 		return;
-	}
 	e = reserve_event();
 	if (!e)
 		return;
@@ -916,10 +909,8 @@ static __always_inline void emit_accept(const struct sock *sk, __u16 family,
 	}
 
 	if (!record_wanted(PT_EV_ACCEPT, PT_PROTO_TCP, fam, p, tk.netns,
-			   tk.client_port, tk.server_port)) {
-		count(PT_CNT_FILTERED);
+			   tk.client_port, tk.server_port))
 		return;
-	}
 	e = reserve_event();
 	if (!e)
 		return;
@@ -1033,10 +1024,8 @@ static __always_inline void emit_close(const struct sock *sk, const struct close
 	__u8 fam = flow_family(tk->server_addr);
 
 	if (!record_wanted(PT_EV_CLOSE, PT_PROTO_TCP, fam, a->proc, tk->netns,
-			   tk->client_port, tk->server_port)) {
-		count(PT_CNT_FILTERED);
+			   tk->client_port, tk->server_port))
 		return;
-	}
 	e = reserve_event();
 	if (!e)
 		return;
@@ -1268,10 +1257,8 @@ int BPF_PROG(btf_tcp_send_reset, const struct sock *sk, const struct sk_buff *sk
 	family = flow_family(cli);
 	net = BPF_CORE_READ(skb, dev, nd_net.net);
 	if (!record_wanted(PT_EV_RESET, PT_PROTO_TCP, family, NULL,
-			   BPF_CORE_READ(net, ns.inum), bpf_ntohs(th.source), bpf_ntohs(th.dest))) {
-		count(PT_CNT_FILTERED);
+			   BPF_CORE_READ(net, ns.inum), bpf_ntohs(th.source), bpf_ntohs(th.dest)))
 		return 0;
-	}
 	e = reserve_event();
 	if (!e)
 		return 0;

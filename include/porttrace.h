@@ -127,9 +127,7 @@ _Static_assert(sizeof(struct pt_event) == 144, "pt_event layout changed");
 
 /* Per-CPU counters (array map "counters"), summed by user space. */
 enum pt_counter {
-	PT_CNT_EMITTED = 0,	/* records submitted to the ring buffer */
-	PT_CNT_LOST_RINGBUF,	/* bpf_ringbuf_reserve() failed: ring full */
-	PT_CNT_FILTERED,	/* records dropped by a filter, not lost */
+	PT_CNT_LOST_RINGBUF = 0,	/* bpf_ringbuf_reserve() failed: ring full */
 	PT_CNT_MAX,
 };
 

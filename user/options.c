@@ -170,15 +170,6 @@ static int parse_list(struct pt_options *o, const char *opt, const char *arg,
 	return err;
 }
 
-static const char *const kind_names[PT_EV_MAX] = {
-	[PT_EV_CONNECT] = "connect",
-	[PT_EV_ACCEPT] = "accept",
-	[PT_EV_LISTEN] = "listen",
-	[PT_EV_UNLISTEN] = "unlisten",
-	[PT_EV_CLOSE] = "close",
-	[PT_EV_RESET] = "reset",
-};
-
 static int parse_kinds(struct pt_options *o, const char *arg)
 {
 	char *copy = strdup(arg), *tok, *save = NULL;
@@ -194,7 +185,7 @@ static int parse_kinds(struct pt_options *o, const char *arg)
 			continue;
 		}
 		for (k = 1; k < PT_EV_MAX; k++)
-			if (!strcmp(tok, kind_names[k]))
+			if (!strcmp(tok, pt_kind_str(k)))
 				break;
 		if (k == PT_EV_MAX) {
 			err = fail(o, "invalid --kind '%s': must be connect, accept, listen, unlisten, close, reset or all", tok);

@@ -1411,23 +1411,44 @@ int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
 
 /*
  * io_uring accepts bypass the accept syscalls. The completion is posted in
- * the submitting task or its io-wq worker, both of the owning process.
+ * the submitting task or its io-wq worker, both of the owning process. An
+ * accept into a fixed-file slot (IORING_FILE_INDEX) completes with 0, not an
+ * fd: nothing in this task's file table names the socket.
+ */
+static __always_inline void io_uring_accepted(void *req, __s32 res)
+{
+	struct io_kiocb *r = req;
+	struct io_accept *acc = req;	/* the command overlays the request's head */
+	struct sock *sk;
+
+	if (res < 0 || BPF_CORE_READ(r, opcode) != IORING_OP_ACCEPT)
+		return;
+	if (bpf_core_field_exists(acc->file_slot) && BPF_CORE_READ(acc, file_slot))
+		return;
+	sk = fd_to_sock((void *)bpf_get_current_task(), res);
+	if (sk)
+		on_accepted(sk, NULL, PT_F_IO_URING);
+}
+
+/*
+ * The tracepoint's arguments changed: the loader reads them from BTF and
+ * loads the one program that matches (see user/probe.c).
+ * Seen in Debian's kernels: 6.18 passes (ctx, req, cqe); 6.1 and 6.12 pass
+ * (ctx, req, user_data, res, cflags, extra1, extra2); 5.10 has no req, so no
+ * opcode to tell an accept by, and gets neither program.
  */
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(btf_io_uring_complete, void *ctx_, void *req, struct io_uring_cqe *cqe)
 {
-	struct io_kiocb *r = req;
-	struct sock *sk;
-	__s32 res;
+	io_uring_accepted(req, BPF_CORE_READ(cqe, res));
+	return 0;
+}
 
-	if (BPF_CORE_READ(r, opcode) != IORING_OP_ACCEPT)
-		return 0;
-	res = BPF_CORE_READ(cqe, res);
-	if (res < 0)
-		return 0;
-	sk = fd_to_sock((void *)bpf_get_current_task(), res);
-	if (sk)
-		on_accepted(sk, NULL, PT_F_IO_URING);
+/* (ctx, req, user_data, res, cflags, extra1, extra2): 6.1 .. 6.12 */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(btf_io_uring_complete_res, void *ctx_, void *req, __u64 user_data, int res)
+{
+	io_uring_accepted(req, res);
 	return 0;
 }
 

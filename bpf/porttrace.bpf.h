@@ -30,7 +30,10 @@
 /*
  * Kernels before 6.8 (commit d9f28735af89, "inet: Use a u32 to store the
  * local port range") kept the netns range as int range[2] behind a seqlock;
- * newer ones pack it as lo | hi << 16 in one u32.
+ * newer ones pack it as lo | hi << 16 in one u32. The field keeps its name,
+ * so bpf_core_field_size() on it fails the load where the type differs:
+ * each flavour is tested with bpf_core_field_exists(), which only matches a
+ * field of a compatible type.
  */
 struct local_ports___old {
 	int range[2];
@@ -42,6 +45,18 @@ struct netns_ipv4___old {
 
 struct net___old {
 	struct netns_ipv4___old ipv4;
+};
+
+struct local_ports___new {
+	__u32 range;
+};
+
+struct netns_ipv4___new {
+	struct local_ports___new ip_local_ports;
+};
+
+struct net___new {
+	struct netns_ipv4___new ipv4;
 };
 
 /* inet_sk(sk)->local_port_range, IP_LOCAL_PORT_RANGE (6.3, commit
@@ -64,16 +79,19 @@ static __always_inline __u8 sk_userlocks(const struct sock *sk)
 /* a network namespace's ip_local_port_range */
 static __always_inline void net_ephemeral_range(const struct net *net, __u32 *lo, __u32 *hi)
 {
-	if (bpf_core_field_size(net->ipv4.ip_local_ports.range) == 4) {
-		__u32 r = BPF_CORE_READ(net, ipv4.ip_local_ports.range);
+	const struct net___new *nw = (const void *)net;
+	const struct net___old *old = (const void *)net;
+
+	if (bpf_core_field_exists(nw->ipv4.ip_local_ports.range)) {
+		__u32 r = BPF_CORE_READ(nw, ipv4.ip_local_ports.range);
 
 		*lo = r & 0xffff;
 		*hi = r >> 16;
-	} else {
-		const struct net___old *old = (const void *)net;
-
+	} else if (bpf_core_field_exists(old->ipv4.ip_local_ports.range)) {
 		*lo = BPF_CORE_READ(old, ipv4.ip_local_ports.range[0]);
 		*hi = BPF_CORE_READ(old, ipv4.ip_local_ports.range[1]);
+	} else {
+		*lo = *hi = 0;
 	}
 }
 

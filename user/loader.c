@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "cgroup.h"
 #include "loader.h"
+#include "probe.h"
 #include "porttrace.skel.h"
 
 #ifndef CAP_PERFMON
@@ -55,15 +56,6 @@ static int check_privileges(void)
 	return -EPERM;
 }
 
-static int check_btf(void)
-{
-	if (!access(VMLINUX_BTF, R_OK))
-		return 0;
-	fprintf(stderr, "porttrace: kernel BTF not found at %s: need Linux >= 5.8 built with CONFIG_DEBUG_INFO_BTF=y\n",
-		VMLINUX_BTF);
-	return -ENOENT;
-}
-
 /*
  * The syscalls tracepoints (and the classic sock tracepoint) are attached by
  * id, which libbpf reads from tracefs. Mount it where it is missing; it stays
@@ -81,11 +73,6 @@ static int ensure_tracefs(void)
 	fprintf(stderr, "porttrace: tracefs is not mounted and mounting it failed (%s): run mount -t tracefs nodev %s\n",
 		strerror(errno), TRACEFS);
 	return -errno;
-}
-
-static bool btf_has_tracepoint(const char *name)
-{
-	return libbpf_find_vmlinux_btf_id(name, BPF_TRACE_RAW_TP) > 0;
 }
 
 /* --cgroup=PATH: a path under the cgroup2 mount, or relative to its root */
@@ -125,8 +112,13 @@ static void configure(struct porttrace_bpf *skel, const struct pt_options *o)
 	bpf_map__set_max_entries(skel->maps.events, ring);
 }
 
-/* Which programs load: the set_state flavour, and tp_btf extras this kernel has. */
-static void select_programs(struct porttrace_bpf *skel, const struct pt_options *o, bool btf)
+/*
+ * Which programs load: the set_state flavour --attach asked for, and the
+ * optional tp_btf programs this kernel can run, each in the variant that
+ * matches its tracepoint's arguments.
+ */
+static void select_programs(struct porttrace_bpf *skel, const struct pt_options *o,
+			    const struct pt_kernel *k, bool btf)
 {
 	struct bpf_program *prog;
 	bool live = o->mode != PT_MODE_LISTENERS;
@@ -141,18 +133,17 @@ static void select_programs(struct porttrace_bpf *skel, const struct pt_options 
 	bpf_program__set_autoload(skel->progs.btf_inet_sock_set_state, btf);
 	bpf_program__set_autoload(skel->progs.tp_inet_sock_set_state, !btf);
 	/* optional: a missing one costs a detail (a failed connect's local
-	 * port, io_uring accepts), not the trace */
-	bpf_program__set_autoload(skel->progs.btf_tcp_receive_reset,
-				  btf && btf_has_tracepoint("tcp_receive_reset"));
-	bpf_program__set_autoload(skel->progs.btf_tcp_retransmit_skb,
-				  btf && btf_has_tracepoint("tcp_retransmit_skb"));
+	 * port, io_uring accepts, reset records), not the trace */
+	bpf_program__set_autoload(skel->progs.btf_tcp_receive_reset, k->tp_receive_reset);
+	bpf_program__set_autoload(skel->progs.btf_tcp_retransmit_skb, k->tp_retransmit_skb);
 	bpf_program__set_autoload(skel->progs.btf_tcp_send_reset,
-				  btf && btf_has_tracepoint("tcp_send_reset"));
-	bpf_program__set_autoload(skel->progs.btf_io_uring_complete,
-				  btf && btf_has_tracepoint("io_uring_complete"));
+				  k->tp_send_reset && k->reset_without_sk);
+	bpf_program__set_autoload(skel->progs.btf_io_uring_complete, k->io_uring == PT_IOU_CQE);
+	bpf_program__set_autoload(skel->progs.btf_io_uring_complete_res, k->io_uring == PT_IOU_RES);
 }
 
-static int open_load_attach(struct pt_tracer *t, const struct pt_options *o, bool btf)
+static int open_load_attach(struct pt_tracer *t, const struct pt_options *o,
+			    const struct pt_kernel *k, bool btf)
 {
 	struct porttrace_bpf *skel;
 	__u32 zero = 0;
@@ -165,7 +156,7 @@ static int open_load_attach(struct pt_tracer *t, const struct pt_options *o, boo
 		return err;
 	}
 	configure(skel, o);
-	select_programs(skel, o, btf);
+	select_programs(skel, o, k, btf);
 
 	err = porttrace_bpf__load(skel);
 	if (err) {
@@ -266,7 +257,6 @@ int tracer_inventory(struct pt_tracer *t, pt_inventory_fn cb, void *ctx)
 int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 		 ring_buffer_sample_fn cb, void *ctx)
 {
-	bool btf;
 	int err;
 
 	verbose = o->verbose;
@@ -274,31 +264,37 @@ int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 	memset(t, 0, sizeof(*t));
 
 	err = check_privileges();
-	if (!err)
-		err = check_btf();
+	if (err)
+		return err;
+	pt_kernel_probe(&t->kernel, NULL);
+	err = pt_kernel_check(&t->kernel, stderr);
+	if (err)
+		return err;
+	/* said once, before the first record: what this kernel cannot give */
+	if (o->mode != PT_MODE_LISTENERS || o->verbose)
+		pt_kernel_report(&t->kernel, o->verbose, stderr);
 	/* the iterator alone needs no tracefs */
-	if (!err && o->mode != PT_MODE_LISTENERS)
+	if (o->mode != PT_MODE_LISTENERS)
 		err = ensure_tracefs();
 	if (err)
 		return err;
 
 	switch (o->attach) {
 	case PT_ATTACH_BTF:
-		err = open_load_attach(t, o, true);
+		err = open_load_attach(t, o, &t->kernel, true);
 		break;
 	case PT_ATTACH_TRACEPOINT:
-		err = open_load_attach(t, o, false);
+		err = open_load_attach(t, o, &t->kernel, false);
 		break;
 	case PT_ATTACH_AUTO:
 	default:
-		btf = libbpf_find_vmlinux_btf_id("inet_sock_set_state", BPF_TRACE_RAW_TP) > 0;
-		if (btf) {
-			err = open_load_attach(t, o, true);
+		if (t->kernel.tp_set_state) {
+			err = open_load_attach(t, o, &t->kernel, true);
 			if (!err)
 				break;
 			fprintf(stderr, "porttrace: falling back to the classic sock/inet_sock_set_state tracepoint\n");
 		}
-		err = open_load_attach(t, o, false);
+		err = open_load_attach(t, o, &t->kernel, false);
 		break;
 	}
 	if (err)

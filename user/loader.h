@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include "flow.h"
 #include "options.h"
+#include "probe.h"
 
 struct porttrace_bpf;
 
@@ -13,6 +14,7 @@ struct pt_tracer {
 	struct porttrace_bpf *skel;
 	struct ring_buffer *rb;
 	enum pt_attach_mode attached;	/* PT_ATTACH_BTF or PT_ATTACH_TRACEPOINT */
+	struct pt_kernel kernel;	/* what this kernel offers, probed at start */
 };
 
 /* Check privileges and BTF, load and attach; negative errno after printing

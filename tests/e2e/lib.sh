@@ -306,13 +306,22 @@ wait_server()
 
 # ---------------------------------------------------------------- porttrace
 
+# kernel_lacks FEATURE: the kernel matrix says this kernel cannot give
+# FEATURE (PORTTRACE_KERNEL_LACKS, a list set per kernel by tests/kernels/matrix)
+kernel_lacks()
+{
+	[[ " ${PORTTRACE_KERNEL_LACKS:-} " == *" $1 "* ]]
+}
+
 # start_pt NAME ARGS...: start porttrace with stdout in $T/NAME.out and stderr
 # in $T/NAME.err (stdout elsewhere with PT_STDOUT=path); wait (15 s) until
-# it says it is tracing.
+# it says it is tracing. PORTTRACE_ATTACH=MODE runs every start in that attach
+# mode (a test's own --attach comes later and wins).
 start_pt()
 {
 	local name=$1
 	shift
+	[[ -n ${PORTTRACE_ATTACH:-} ]] && set -- "--attach=$PORTTRACE_ATTACH" "$@"
 	bg_start "$name" "${PT_STDOUT:-$T/$name.out}" "$T/$name.err" "$PT" "$@" ||
 		{ fail "porttrace $* did not start"; return 1; }
 	if ! wait_for "$T/$name.err" '^porttrace: tracing' 15; then

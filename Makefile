@@ -40,7 +40,7 @@ else
 	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps run test unit e2e bench install uninstall clean vmlinux
+.PHONY: all deps run test test-kernels unit e2e bench install uninstall clean vmlinux
 .DELETE_ON_ERROR:
 
 all: porttrace
@@ -55,6 +55,12 @@ run: deps
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-bins tools-bins
 	$(Q)tests/run-tests
+
+# the kernel matrix: Debian's 6.1 and 6.12 under qemu, 5.10's refusal, and
+# the smoke subset on this machine's kernel, in both attach modes
+test-kernels: deps
+	$(Q)$(MAKE) --no-print-directory all tools-bins
+	$(Q)tests/run-tests kernels
 
 unit-bins: $(UNIT_BINS)
 tools-bins: $(TOOLS)

@@ -30,7 +30,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-TOOLS     := $(OUTPUT)/tools/churn $(OUTPUT)/tests/peer
+TOOLS     := $(OUTPUT)/tools/churn $(OUTPUT)/tests/peer $(OUTPUT)/tests/hold
 
 ifeq ($(V),1)
 	Q =
@@ -99,6 +99,10 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUTPUT)/tests
 $(OUTPUT)/tests/peer: tests/e2e/peer.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -DHAVE_LIBURING $< -o $@ -luring
+
+$(OUTPUT)/tests/hold: tests/e2e/hold.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 $(OUTPUT)/tools/churn: tools/churn.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)

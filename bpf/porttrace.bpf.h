@@ -26,6 +26,7 @@
 #define ETH_P_IPV6		0x86DD
 #define ECONNREFUSED		111
 #define SEND_SHUTDOWN		2
+#define EEXIST			17
 
 /*
  * Kernels before 6.8 (commit d9f28735af89, "inet: Use a u32 to store the
@@ -193,6 +194,112 @@ static __always_inline bool addr_is_loopback(const __u8 a[16])
 	__builtin_memcpy(&hi, a, 8);
 	__builtin_memcpy(&lo, a + 8, 8);
 	return hi == 0 && lo == bpf_cpu_to_be64(1);
+}
+
+/* ---- socket readers (CO-RE: each works on a BTF or a plain pointer) ---- */
+
+static __always_inline __u8 flow_family(const __u8 addr[16])
+{
+	return addr_is_v4mapped(addr) ? PT_FAMILY_IPV4 : PT_FAMILY_IPV6;
+}
+
+static __always_inline __u8 port_origin(const struct sock *sk)
+{
+	return sk_userlocks(sk) & SOCK_BINDPORT_LOCK ? PT_ORIGIN_BOUND : PT_ORIGIN_KERNEL;
+}
+
+/*
+ * A listener's (or an accepted socket's) port. At a transition to CLOSE
+ * inet_put_port() has already cleared inet_num; inet_sport keeps it.
+ */
+static __always_inline __u16 sk_listen_port(const struct sock *sk)
+{
+	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+
+	if (!port)
+		port = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	return port;
+}
+
+static __always_inline __u32 sk_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* local and remote address of @sk in the 16-byte form */
+static __always_inline void sk_addrs(const struct sock *sk, __u16 family,
+				     __u8 local[16], __u8 remote[16])
+{
+	if (family == AF_INET) {
+		addr_v4(local, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+		addr_v4(remote, BPF_CORE_READ(sk, __sk_common.skc_daddr));
+		return;
+	}
+	/* remote is a pointer here: BPF_CORE_READ_INTO would read sizeof(*remote) */
+	bpf_core_read(remote, 16, &sk->__sk_common.skc_v6_daddr);
+	/*
+	 * An IPv4 peer of a dual-stack socket: the child of an IPv6 listener
+	 * gets only the IPv4 fields set (tcp_v4_syn_recv_sock()), its IPv6
+	 * ones stay as cloned from the listener, often ::.
+	 */
+	if (addr_is_v4mapped(remote) || addr_is_unspec(remote)) {
+		addr_v4(local, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+		addr_v4(remote, BPF_CORE_READ(sk, __sk_common.skc_daddr));
+		return;
+	}
+	bpf_core_read(local, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+}
+
+/* a listener's or unconnected socket's own address: it has no peer to go by */
+static __always_inline void sk_local_addr(const struct sock *sk, __u16 family, __u8 local[16])
+{
+	if (family == AF_INET)
+		addr_v4(local, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+	else
+		bpf_core_read(local, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+}
+
+static __always_inline bool sk_is_inet(const struct sock *sk, __u16 proto, __u16 *family)
+{
+	if (sk_protocol(sk) != proto)
+		return false;
+	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return *family == AF_INET || *family == AF_INET6;
+}
+
+/*
+ * The other end is on this host (in this namespace): a loopback or our own
+ * address, or any address the kernel routes through the loopback device —
+ * which is how it delivers to every local address.
+ */
+static __always_inline bool peer_is_local(const struct sock *sk, const __u8 local[16],
+					  const __u8 remote[16])
+{
+	if (addr_is_loopback(remote) || addr_eq(local, remote))
+		return true;
+	return BPF_CORE_READ(sk, sk_dst_cache, dev, flags) & IFF_LOOPBACK;
+}
+
+/* The socket behind fd in the current task's file table, or NULL. */
+static __always_inline struct sock *fd_to_sock(long fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct file **fds;
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	/* connect() and bind() take any fd: private_data is a socket only here */
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
 }
 
 #endif /* PORTTRACE_BPF_H */

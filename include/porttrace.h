@@ -15,6 +15,10 @@
 #define PT_MAX_PIDS	16
 #define PT_MAX_PORTS	16
 #define PT_MAX_UIDS	8
+/* bounds of the keyed BPF maps (see bpf/state.bpf.h): open connections at
+ * once, and listening ports */
+#define PT_MAX_FLOWS		(1u << 20)
+#define PT_MAX_LISTENERS	(1u << 16)
 
 /* Every ring-buffer record starts with its kind. */
 enum pt_event_kind {
@@ -28,6 +32,7 @@ enum pt_event_kind {
 };
 
 #define PT_KIND_BIT(k)	(1u << (k))
+#define PT_PROTO_BIT(p)	(1u << ((p) & 31))	/* enum pt_proto in a 32-bit mask */
 
 enum pt_family {
 	PT_FAMILY_IPV4 = 4,	/* includes IPv4-mapped IPv6 */
@@ -128,6 +133,8 @@ _Static_assert(sizeof(struct pt_event) == 144, "pt_event layout changed");
 /* Per-CPU counters (array map "counters"), summed by user space. */
 enum pt_counter {
 	PT_CNT_LOST_RINGBUF = 0,	/* bpf_ringbuf_reserve() failed: ring full */
+	PT_CNT_LOST_STATE,		/* per-socket state could not be made, or a keyed
+					 * map refused an insert (full, no memory) */
 	PT_CNT_MAX,
 };
 

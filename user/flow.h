@@ -46,8 +46,9 @@ struct pt_flow {
 struct pt_stats {
 	char time[32];
 	uint64_t events;		/* records received */
-	uint64_t lost;			/* lost_ringbuf + lost_recursion */
+	uint64_t lost;			/* lost_ringbuf + lost_state + lost_recursion */
 	uint64_t lost_ringbuf;
+	uint64_t lost_state;		/* per-socket state or a keyed map insert failed */
 	uint64_t lost_recursion;
 };
 

@@ -110,6 +110,16 @@ static void configure(struct porttrace_bpf *skel, const struct pt_options *o)
 	memcpy((void *)skel->rodata->targ_comm, o->comm, sizeof(o->comm));
 	skel->rodata->wakeup_bytes = ring / 2;
 	bpf_map__set_max_entries(skel->maps.events, ring);
+	/*
+	 * The keyed maps' bounds (allocated as used, not up front). Past them
+	 * an insert fails and is counted as lost. accepts holds a claim per
+	 * accepted, still-open connection; peers a local client's origin until
+	 * its accept; sk_states_tp the classic tracepoint's per-socket state.
+	 */
+	bpf_map__set_max_entries(skel->maps.accepts, PT_MAX_FLOWS);
+	bpf_map__set_max_entries(skel->maps.peers, PT_MAX_FLOWS);
+	bpf_map__set_max_entries(skel->maps.sk_states_tp, PT_MAX_FLOWS);
+	bpf_map__set_max_entries(skel->maps.listeners, PT_MAX_LISTENERS);
 }
 
 /*
@@ -136,6 +146,7 @@ static void select_programs(struct porttrace_bpf *skel, const struct pt_options 
 	 * port, io_uring accepts, reset records), not the trace */
 	bpf_program__set_autoload(skel->progs.btf_tcp_receive_reset, k->tp_receive_reset);
 	bpf_program__set_autoload(skel->progs.btf_tcp_retransmit_skb, k->tp_retransmit_skb);
+	bpf_program__set_autoload(skel->progs.btf_tcp_destroy_sock, k->tp_destroy_sock);
 	bpf_program__set_autoload(skel->progs.btf_tcp_send_reset,
 				  k->tp_send_reset && k->reset_without_sk);
 	bpf_program__set_autoload(skel->progs.btf_io_uring_complete, k->io_uring == PT_IOU_CQE);
@@ -157,6 +168,7 @@ static int open_load_attach(struct pt_tracer *t, const struct pt_options *o,
 	}
 	configure(skel, o);
 	select_programs(skel, o, k, btf);
+	skel->rodata->targ_classic = !btf;
 
 	err = porttrace_bpf__load(skel);
 	if (err) {
@@ -326,22 +338,31 @@ int tracer_drain(struct pt_tracer *t)
 	return ring_buffer__consume(t->rb);
 }
 
-void tracer_lost(const struct pt_tracer *t, struct pt_stats *st)
+/* one per-CPU counter, summed */
+static __u64 counter_sum(const struct pt_tracer *t, __u32 key)
 {
 	int ncpus = libbpf_num_possible_cpus();
-	struct bpf_program *prog;
-	__u32 key = PT_CNT_LOST_RINGBUF;
+	__u64 sum = 0;
 
-	st->lost_ringbuf = 0;
-	st->lost_recursion = 0;
-	if (ncpus > 0) {
+	if (ncpus <= 0)
+		return 0;
+	{
 		__u64 vals[ncpus];
 
 		if (!bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key),
 					  vals, sizeof(vals), 0))
 			for (int i = 0; i < ncpus; i++)
-				st->lost_ringbuf += vals[i];
+				sum += vals[i];
 	}
+	return sum;
+}
+
+void tracer_lost(const struct pt_tracer *t, struct pt_stats *st)
+{
+	struct bpf_program *prog;
+	st->lost_ringbuf = counter_sum(t, PT_CNT_LOST_RINGBUF);
+	st->lost_state = counter_sum(t, PT_CNT_LOST_STATE);
+	st->lost_recursion = 0;
 	/* the kernel skips a program that would re-enter BPF on this CPU and
 	 * counts it nowhere else */
 	bpf_object__for_each_program(prog, t->skel->obj) {
@@ -353,7 +374,7 @@ void tracer_lost(const struct pt_tracer *t, struct pt_stats *st)
 			continue;
 		st->lost_recursion += info.recursion_misses;
 	}
-	st->lost = st->lost_ringbuf + st->lost_recursion;
+	st->lost = st->lost_ringbuf + st->lost_state + st->lost_recursion;
 }
 
 void tracer_stop(struct pt_tracer *t)

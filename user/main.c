@@ -60,7 +60,7 @@ static bool record_filter(const struct pt_options *o, const struct pt_event *ev)
 		uid |= o->uids[i] == ev->uid;
 	if (o->family && o->family != ev->family)
 		return false;
-	if (!(o->protos & PT_KIND_BIT(ev->proto & 31)))
+	if (!(o->protos & PT_PROTO_BIT(ev->proto)))
 		return false;
 	if (o->netns && o->netns != ev->netns)
 		return false;
@@ -320,9 +320,10 @@ static int finish(struct pt_tracer *t, struct run *r)
 	fprintf(stderr, "porttrace: %llu events, %llu lost", (unsigned long long)st.events,
 		(unsigned long long)st.lost);
 	if (st.lost)
-		fprintf(stderr, " (ring buffer full: %llu%s, tracepoint runs the kernel skipped: %llu)",
+		fprintf(stderr, " (ring buffer full: %llu%s, state full: %llu, tracepoint runs the kernel skipped: %llu)",
 			(unsigned long long)st.lost_ringbuf,
 			st.lost_ringbuf ? ", try a larger --ring-size" : "",
+			(unsigned long long)st.lost_state,
 			(unsigned long long)st.lost_recursion);
 	fputc('\n', stderr);
 	return err ? err : file_err;

@@ -53,7 +53,7 @@ struct pt_options {
 	__u32 uids[PT_MAX_UIDS];
 	unsigned int nuids;
 	__u32 kinds;		/* PT_KIND_BIT() mask */
-	__u32 protos;		/* PT_KIND_BIT(proto & 31) mask */
+	__u32 protos;		/* PT_PROTO_BIT(proto) mask */
 	__u32 classes;		/* 1 << enum pt_flow_class; 0: all */
 	__u8 family;		/* 0 or PT_FAMILY_IPV4/6 */
 	char comm[PT_COMM_LEN];	/* exact process name, "" for any */

@@ -111,6 +111,7 @@ void pt_kernel_probe(struct pt_kernel *k, const struct btf *btf)
 	k->tp_set_state = pt_btf_tp_nargs(btf, "inet_sock_set_state") == 3;
 	k->tp_receive_reset = pt_btf_tp_nargs(btf, "tcp_receive_reset") >= 1;
 	k->tp_retransmit_skb = pt_btf_tp_nargs(btf, "tcp_retransmit_skb") >= 1;
+	k->tp_destroy_sock = pt_btf_tp_nargs(btf, "tcp_destroy_sock") >= 1;
 	k->tp_send_reset = pt_btf_tp_nargs(btf, "tcp_send_reset") >= 2;
 	/*
 	 * Before Linux 6.10 tcp_send_reset fired only for a reset on a socket;
@@ -152,6 +153,8 @@ int pt_kernel_report(const struct pt_kernel *k, bool verbose, FILE *fp)
 		  "no tcp_receive_reset tracepoint" },
 		{ k->tp_retransmit_skb, "the local port of a timed-out connect",
 		  "no tcp_retransmit_skb tracepoint" },
+		{ k->tp_destroy_sock, "close records of transitions the kernel skipped",
+		  "no tcp_destroy_sock tracepoint" },
 		{ k->tp_send_reset && k->reset_without_sk, "reset records",
 		  "need Linux >= 6.10 (tcp_send_reset without a socket)" },
 		{ k->io_uring != PT_IOU_NONE, "io_uring accepts",
@@ -164,9 +167,10 @@ int pt_kernel_report(const struct pt_kernel *k, bool verbose, FILE *fp)
 		fprintf(fp, "porttrace: kernel %s: btf %s, ringbuf %s, task_storage %s, sk_storage %s\n",
 			k->release, k->btf ? "yes" : "no", k->ringbuf ? "yes" : "no",
 			k->task_storage ? "yes" : "no", k->sk_storage ? "yes" : "no");
-		fprintf(fp, "porttrace: tp_btf: inet_sock_set_state %s, tcp_receive_reset %s, tcp_retransmit_skb %s, tcp_send_reset %s%s, io_uring_complete %s\n",
+		fprintf(fp, "porttrace: tp_btf: inet_sock_set_state %s, tcp_receive_reset %s, tcp_retransmit_skb %s, tcp_destroy_sock %s, tcp_send_reset %s%s, io_uring_complete %s\n",
 			k->tp_set_state ? "yes" : "no", k->tp_receive_reset ? "yes" : "no",
-			k->tp_retransmit_skb ? "yes" : "no", k->tp_send_reset ? "yes" : "no",
+			k->tp_retransmit_skb ? "yes" : "no", k->tp_destroy_sock ? "yes" : "no",
+			k->tp_send_reset ? "yes" : "no",
 			k->reset_without_sk ? " (without a socket)" : "", iou[k->io_uring]);
 	}
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {

@@ -30,6 +30,7 @@ struct pt_kernel {
 	bool tp_set_state;		/* tp_btf/inet_sock_set_state */
 	bool tp_receive_reset;		/* a refused connect's local port */
 	bool tp_retransmit_skb;		/* a timed-out connect's local port */
+	bool tp_destroy_sock;		/* close records the kernel's skips would lose */
 	bool tp_send_reset;		/* tcp_send_reset exists ... */
 	bool reset_without_sk;		/* ... and fires for a SYN to a closed port */
 	enum pt_iou_abi io_uring;	/* io_uring accepts */

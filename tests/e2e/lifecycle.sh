@@ -436,17 +436,18 @@ t_udp()
 # by their listener
 t_listeners()
 {
+	# the servers outlive three porttrace starts (-t: slow under qemu TCG)
 	local r p1 p2 port2 p3 p4 rc
 	new_ns || return
 	r=$(ns_range)
 	peer_common
-	start_server l1 -p 9901 || return
+	start_server l1 -t 120 -p 9901 || return
 	p1=$SRV_PID
-	start_server l2 -p 0 -n 0 -H 15000 || return
+	start_server l2 -t 120 -p 0 -n 0 -H 15000 || return
 	p2=$SRV_PID port2=$SRV_PORT
-	start_server l3 -u -p 9903 || return
+	start_server l3 -t 120 -u -p 9903 || return
 	p3=$SRV_PID
-	start_server l4 -u -6 -a ::1 -p 0 -H 15000 -n 0 || return
+	start_server l4 -t 120 -u -6 -a ::1 -p 0 -H 15000 -n 0 || return
 	p4=$SRV_PID
 	OUT=$T/ls.json
 	timeout 20 "$PT" --listeners -o json >"$OUT" 2>"$T/ls.err"

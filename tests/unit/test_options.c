@@ -76,7 +76,7 @@ static void test_values(void **state)
 	assert_int_equal(o.uids[1], 1000);
 	assert_string_equal(o.comm, "nginx");
 	assert_int_equal(o.classes, (1u << PT_FLOW_EPH_TO_EPH) | (1u << PT_FLOW_STATIC_TO_STATIC));
-	assert_int_equal(o.protos, PT_KIND_BIT(PT_PROTO_UDP & 31));
+	assert_int_equal(o.protos, PT_PROTO_BIT(PT_PROTO_UDP));
 	assert_string_equal(o.cgroup, "/system.slice");
 	assert_int_equal(o.netns, 4026531840u);
 	assert_int_equal(o.mode, PT_MODE_LISTENERS);

@@ -156,7 +156,7 @@ static void test_report_names_what_is_off(void **state)
 	struct pt_kernel k = { .release = "6.1.0-40-amd64", .btf = true, .ringbuf = true,
 			       .task_storage = true, .sk_storage = true, .tp_set_state = true,
 			       .tp_receive_reset = true, .tp_retransmit_skb = true,
-			       .tp_send_reset = true, .io_uring = PT_IOU_RES };
+			       .tp_destroy_sock = true, .tp_send_reset = true, .io_uring = PT_IOU_RES };
 	char buf[1024] = "";
 	FILE *fp = fmemopen(buf, sizeof(buf), "w");
 

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The server's side of a connection: the child a listener makes for it, the
+ * process that accepts it (accept()/accept4() exit, or an io_uring accept
+ * completion), or its death in the accept queue. Exactly one accept record
+ * per child: its acceptor and its death race through one claim (accepts).
+ */
+#ifndef PORTTRACE_ACCEPT_BPF_H
+#define PORTTRACE_ACCEPT_BPF_H
+
+static __always_inline struct listener_info *listener_lookup(__u32 netns, __u16 port, __u8 proto)
+{
+	struct listener_key lk = { .netns = netns, .port = port, .proto = proto };
+
+	return bpf_map_lookup_elem(&listeners, &lk);
+}
+
+/* the server's view of the flow: its own address is the server end */
+static __always_inline void child_tuple(const struct sock *sk, __u16 family, struct tuple_key *tk)
+{
+	tk->netns = sk_netns(sk);
+	/* inet_sport still has it when a closing child gave inet_num back */
+	tk->server_port = sk_listen_port(sk);
+	tk->client_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	sk_addrs(sk, family, tk->server_addr, tk->client_addr);
+}
+
+/* SYN_RECV -> ESTABLISHED: a connection, from here on. Filters that the
+ * flow alone decides run before anything is kept. */
+static __always_inline void on_child_established(const struct sock *sk, const bool btf)
+{
+	struct sk_state *st;
+	__u32 netns;
+	__u16 cport, sport;
+
+	if (!WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
+		return;
+	if (!(targ_protos & PT_PROTO_BIT(PT_PROTO_TCP)))
+		return;
+	netns = sk_netns(sk);
+	if (targ_netns && targ_netns != netns)
+		return;
+	sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	cport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (!port_wanted(cport, sport))
+		return;
+	st = st_get(sk, true, btf);
+	if (!st)
+		return;
+	__builtin_memset(st, 0, sizeof(*st));
+	st->role = ST_CHILD;
+	st->start_ns = bpf_ktime_get_ns();
+	/* kept: a child reset before accept() has given its ports back */
+	st->tuple.netns = netns;
+	st->tuple.client_port = cport;
+	st->tuple.server_port = sport;
+}
+
+/*
+ * The evidence of an accept record: the server port's origin from its
+ * listener (the child does not carry the listener's SOCK_BINDPORT_LOCK),
+ * the client port's from a local client's own socket (taken once).
+ */
+static __always_inline void accept_evidence(struct accept_claim *c, const struct tuple_key *tk)
+{
+	struct listener_info *li = listener_lookup(tk->netns, tk->server_port, PT_PROTO_TCP);
+	struct peer_info *pi;
+
+	if (li) {
+		c->server_origin = li->origin;
+		c->server_src = PT_SRC_LISTENER;
+	}
+	pi = bpf_map_lookup_elem(&peers, tk);
+	if (pi) {
+		c->client_origin = pi->origin;
+		c->client_src = PT_SRC_PEER;
+		c->peer_local = 1;
+		bpf_map_delete_elem(&peers, tk);
+	}
+}
+
+static __always_inline void emit_accept(const struct sock *sk, const struct tuple_key *tk,
+					const struct accept_claim *c, const struct proc_info *p,
+					__u8 attribution, __u16 result, __u8 flags)
+{
+	struct pt_event *e;
+
+	if (!record_wanted(PT_EV_ACCEPT, PT_PROTO_TCP, flow_family(tk->client_addr), p,
+			   tk->netns, tk->client_port, tk->server_port))
+		return;
+	e = event_new(PT_EV_ACCEPT, PT_PROTO_TCP, PT_SIDE_SERVER, tk, sk);
+	if (!e)
+		return;
+	event_proc(e, p, attribution);
+	e->family = flow_family(tk->client_addr);
+	e->result = result;
+	e->flags |= flags | (c->peer_local ? PT_F_PEER_LOCAL : 0);
+	e->client_origin = c->client_origin;
+	e->client_src = c->client_src;
+	e->server_origin = c->server_origin;
+	e->server_src = c->server_src;
+	event_submit(e);
+}
+
+/*
+ * A claim is for this flow: same netns and ports. A child that is closing
+ * gives its local port back before the CLOSE transition, so an accept racing
+ * it may read 0 there: 0 matches any server port.
+ */
+static __always_inline bool claim_matches(const struct accept_claim *c, __u32 netns,
+					  __u16 cport, __u16 sport)
+{
+	return c->netns == netns && c->client_port == cport &&
+	       (c->server_port == sport || !c->server_port || !sport);
+}
+
+static __always_inline bool claim_is_for(const struct accept_claim *c, const struct tuple_key *tk)
+{
+	return claim_matches(c, tk->netns, tk->client_port, tk->server_port);
+}
+
+/* close.bpf.h: an accepted child's close record */
+static __always_inline void child_closed(const struct sock *sk, __u16 family,
+					 const struct sk_state *st, const struct accept_claim *c,
+					 __u8 late);
+
+/*
+ * A process took sk: from accept()/accept4() or an io_uring completion, in
+ * that process's context. Runs without the socket's state (a syscall
+ * tracepoint has no BTF socket): the claim carries what the close needs.
+ */
+static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
+{
+	struct accept_claim c = {}, *cur;
+	struct tuple_key tk = {};
+	__u64 key = (__u64)sk;
+	__u16 family;
+	long err;
+
+	if (!WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
+		return;
+	if (!sk_is_inet(sk, IPPROTO_TCP, &family))
+		return;
+	child_tuple(sk, family, &tk);
+	/* excluded by the flow alone: no record of it can be wanted */
+	if ((targ_family && targ_family != flow_family(tk.client_addr)) ||
+	    (targ_netns && targ_netns != tk.netns) || !port_wanted(tk.client_port, tk.server_port))
+		return;
+	/* a process the filters exclude still claims it: its records are
+	 * filtered where they are made, and the claim keeps the close quiet */
+	proc_read(&c.proc);
+	c.ts = bpf_ktime_get_ns();
+	c.netns = tk.netns;
+	c.client_port = tk.client_port;
+	c.server_port = tk.server_port;
+	accept_evidence(&c, &tk);
+
+	err = bpf_map_update_elem(&accepts, &key, &c, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		cur = bpf_map_lookup_elem(&accepts, &key);
+		if (cur && cur->died && claim_is_for(cur, &tk)) {
+			/* it died in the queue first, and that was its record */
+			bpf_map_delete_elem(&accepts, &key);
+			return;
+		}
+		if (cur && cur->closed && claim_is_for(cur, &tk)) {
+			/* it closed while this accept was returning: both records here */
+			struct sk_state st = {};
+
+			st.start_ns = cur->start_ns;
+			st.closed_first = cur->closed_first;
+			if (!tk.server_port) {	/* given back as it closed */
+				struct listener_info *li;
+
+				tk.server_port = cur->server_port;
+				li = listener_lookup(tk.netns, tk.server_port, PT_PROTO_TCP);
+				if (li) {
+					c.server_origin = li->origin;
+					c.server_src = PT_SRC_LISTENER;
+				}
+			}
+			emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags);
+			c.netns = cur->netns;
+			c.server_port = cur->server_port;
+			bpf_map_delete_elem(&accepts, &key);
+			child_closed(sk, family, &st, &c, 0);
+			return;
+		}
+		/* a claim left by an earlier socket at this address */
+		insert_counted(&accepts, &key, &c, BPF_ANY);
+	} else if (err) {
+		/* no claim: this record still goes out, its close will lack it */
+		count(PT_CNT_LOST_STATE);
+	}
+	emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags);
+}
+
+/*
+ * The child closed while nobody had claimed it. Grafted onto a socket
+ * (sk_socket set: accept() took it, its syscall exit has not run yet), it
+ * leaves its close to the acceptor. Else it died in the accept queue: say so
+ * once, naming the listener's owner when known — never the task that ran the
+ * softirq. Returns false when an acceptor's claim came first: then that is
+ * its record.
+ */
+static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
+					  const struct sk_state *st)
+{
+	struct accept_claim c = {};
+	struct listener_info *li;
+	struct tuple_key tk = st->tuple;
+	__u64 key = (__u64)sk;
+	__u16 err = BPF_CORE_READ(sk, sk_err);
+	long ret;
+
+	sk_addrs(sk, family, tk.server_addr, tk.client_addr);
+	if (BPF_CORE_READ(sk, sk_socket)) {
+		c.closed = 1;
+		c.start_ns = st->start_ns;
+		c.closed_first = st->closed_first;
+	} else {
+		c.died = 1;
+	}
+	c.ts = bpf_ktime_get_ns();
+	c.netns = tk.netns;
+	c.client_port = tk.client_port;
+	c.server_port = tk.server_port;
+	ret = bpf_map_update_elem(&accepts, &key, &c, BPF_NOEXIST);
+	if (ret == -EEXIST) {
+		struct accept_claim *cur = bpf_map_lookup_elem(&accepts, &key);
+
+		if (cur && !cur->died && !cur->closed && claim_is_for(cur, &tk))
+			return false;
+		/* a claim of an earlier socket at this address is nobody's */
+		ret = bpf_map_update_elem(&accepts, &key, &c, BPF_ANY);
+	}
+	if (ret)	/* no room for the claim: an accept() may report it again */
+		count(PT_CNT_LOST_STATE);
+	if (c.closed)
+		return true;
+	accept_evidence(&c, &tk);
+	li = listener_lookup(tk.netns, tk.server_port, PT_PROTO_TCP);
+	if (li)
+		emit_accept(sk, &tk, &c, &li->proc, PT_ATTR_LISTENER, err ? err : ECONNRESET, 0);
+	else
+		emit_accept(sk, &tk, &c, NULL, PT_ATTR_NONE, err ? err : ECONNRESET, 0);
+	return true;
+}
+
+/* accept() and accept4(): only the returned fd matters */
+static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct sock *sk;
+
+	if (ctx->ret < 0)
+		return 0;
+	sk = fd_to_sock(ctx->ret);
+	if (sk)
+		on_accepted(sk, 0);
+	return 0;
+}
+
+/*
+ * io_uring accepts bypass the accept syscalls. The completion is posted in
+ * the submitting task or its io-wq worker, both of the owning process. An
+ * accept into a fixed-file slot (IORING_FILE_INDEX) completes with 0, not an
+ * fd: nothing in this task's file table names the socket.
+ */
+static __always_inline void io_uring_accepted(void *req, __s32 res)
+{
+	struct io_kiocb *r = req;
+	struct io_accept *acc = req;	/* the command overlays the request's head */
+	struct sock *sk;
+
+	if (res < 0 || BPF_CORE_READ(r, opcode) != IORING_OP_ACCEPT)
+		return;
+	if (bpf_core_field_exists(acc->file_slot) && BPF_CORE_READ(acc, file_slot))
+		return;
+	sk = fd_to_sock(res);
+	if (sk)
+		on_accepted(sk, PT_F_IO_URING);
+}
+
+#endif /* PORTTRACE_ACCEPT_BPF_H */

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The end of a traced connection, on either side: which side closed first
+ * (the first move out of ESTABLISHED), then at CLOSE one record with the
+ * duration and the payload bytes each way.
+ */
+#ifndef PORTTRACE_CLOSE_BPF_H
+#define PORTTRACE_CLOSE_BPF_H
+
+struct close_args {
+	const struct proc_info *proc;
+	const struct tuple_key *tuple;
+	__u64 start_ns;
+	__u8 side;
+	__u8 flags;
+	__u8 client_origin, client_src, server_origin, server_src;
+};
+
+/*
+ * Payload bytes: sent once (retransmissions not counted twice; SYN and FIN
+ * carry none) and received, without the sequence number the peer's FIN takes
+ * (SOCK_DONE: tcp_fin() saw it).
+ */
+static __always_inline void flow_bytes(const struct sock *sk, __u64 *tx, __u64 *rx)
+{
+	const struct tcp_sock *tp = (const void *)sk;
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+
+	*tx = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	*rx = BPF_CORE_READ(tp, bytes_received);
+	if ((flags & (1UL << SOCK_DONE)) && *rx)
+		*rx -= 1;
+}
+
+static __always_inline void emit_close(const struct sock *sk, const struct close_args *a)
+{
+	const struct tuple_key *tk = a->tuple;
+	struct pt_event *e;
+
+	if (!record_wanted(PT_EV_CLOSE, PT_PROTO_TCP, flow_family(tk->server_addr), a->proc,
+			   tk->netns, tk->client_port, tk->server_port))
+		return;
+	e = event_new(PT_EV_CLOSE, PT_PROTO_TCP, a->side, tk, sk);
+	if (!e)
+		return;
+	event_proc(e, a->proc, PT_ATTR_SYSCALL);
+	e->flags |= a->flags;
+	e->result = BPF_CORE_READ(sk, sk_err);
+	e->client_origin = a->client_origin;
+	e->client_src = a->client_src;
+	e->server_origin = a->server_origin;
+	e->server_src = a->server_src;
+	e->duration_ns = bpf_ktime_get_ns() - a->start_ns;
+	flow_bytes(sk, &e->tx_bytes, &e->rx_bytes);
+	event_submit(e);
+}
+
+/* the first move out of ESTABLISHED tells which side ended the flow */
+static __always_inline __u8 closer(const struct sock *sk, int newstate)
+{
+	if (newstate == TCP_FIN_WAIT1)
+		return PT_F_CLOSED_FIRST_LOCAL;
+	if (newstate == TCP_CLOSE_WAIT)
+		return PT_F_CLOSED_FIRST_PEER;
+	/* straight to CLOSE: a reset from the peer, or our own abort */
+	return BPF_CORE_READ(sk, sk_err) ? PT_F_CLOSED_FIRST_PEER : PT_F_CLOSED_FIRST_LOCAL;
+}
+
+static __always_inline void client_closed(const struct sock *sk, struct sk_state *st, __u8 late)
+{
+	struct close_args a = {
+		.proc = &st->proc, .tuple = &st->tuple, .start_ns = st->start_ns,
+		.side = PT_SIDE_CLIENT, .flags = st->closed_first | late,
+		.client_origin = st->origin, .client_src = PT_SRC_SOCKET,
+		.server_origin = st->server_origin, .server_src = st->server_src,
+	};
+
+	if (!(st->flags & ST_ESTABLISHED) || !WANT(PT_EV_CLOSE))
+		return;
+	if (st->server_src)
+		a.flags |= PT_F_PEER_LOCAL;
+	emit_close(sk, &a);
+}
+
+/* an accepted child's close, from its acceptor's claim */
+static __always_inline void child_closed(const struct sock *sk, __u16 family,
+					 const struct sk_state *st, const struct accept_claim *c,
+					 __u8 late)
+{
+	struct tuple_key tk = {};
+	struct close_args a = {
+		.proc = &c->proc, .tuple = &tk, .start_ns = st ? st->start_ns : c->ts,
+		.side = PT_SIDE_SERVER,
+		.client_origin = c->client_origin, .client_src = c->client_src,
+		.server_origin = c->server_origin, .server_src = c->server_src,
+	};
+
+	if (!WANT(PT_EV_CLOSE))
+		return;
+	tk.netns = c->netns;
+	tk.client_port = c->client_port;
+	tk.server_port = c->server_port ? c->server_port : (st ? st->tuple.server_port : 0);
+	sk_addrs(sk, family, tk.server_addr, tk.client_addr);
+	a.flags = (st ? st->closed_first : 0) | late;
+	if (c->peer_local)
+		a.flags |= PT_F_PEER_LOCAL;
+	emit_close(sk, &a);
+}
+
+/*
+ * An acceptor's claim on this very socket: the same flow. (Not "taken after
+ * its handshake": a TCP Fast Open child is accepted before it is
+ * ESTABLISHED.)
+ */
+static __always_inline struct accept_claim *claim_of(const struct sock *sk,
+						     const struct sk_state *st)
+{
+	__u64 key = (__u64)sk;
+	struct accept_claim *c = bpf_map_lookup_elem(&accepts, &key);
+
+	if (!c || c->died || c->closed)
+		return NULL;
+	if (st && !claim_matches(c, st->tuple.netns, st->tuple.client_port, st->tuple.server_port))
+		return NULL;
+	return c;
+}
+
+/* a server-side socket reached CLOSE: its close record, or its death */
+static __always_inline void on_child_close(const struct sock *sk, __u16 family,
+					   struct sk_state *st, __u8 late)
+{
+	__u64 key = (__u64)sk;
+	struct accept_claim *c;
+
+	if (!WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
+		return;
+	c = claim_of(sk, st);
+	if (c) {
+		child_closed(sk, family, st, c, late);
+		bpf_map_delete_elem(&accepts, &key);
+		return;
+	}
+	if (!st)
+		return;
+	if (on_child_died(sk, family, st))
+		return;
+	/* an acceptor claimed it between the two looks */
+	c = claim_of(sk, st);
+	if (c) {
+		child_closed(sk, family, st, c, late);
+		bpf_map_delete_elem(&accepts, &key);
+	}
+}
+
+/*
+ * Every transition out of ESTABLISHED and into CLOSE of a traced socket.
+ * late is PT_F_LATE when the CLOSE transition itself was skipped by the
+ * kernel and this is the socket's destruction making up for it.
+ */
+static __always_inline void on_close_path(const struct sock *sk, __u16 family,
+					  int oldstate, int newstate, const bool btf, __u8 late)
+{
+	struct sk_state *st = st_get(sk, false, btf);
+
+	if (st && oldstate == TCP_ESTABLISHED && !st->closed_first)
+		st->closed_first = closer(sk, newstate);
+	if (newstate != TCP_CLOSE)
+		return;
+	if (st && st->role == ST_CLIENT) {
+		client_closed(sk, st, late);
+	} else if (oldstate != TCP_SYN_RECV) {
+		/* a child that never completed its handshake is no connection */
+		on_child_close(sk, family, st && st->role == ST_CHILD ? st : NULL, late);
+	}
+	if (st)
+		st_del(sk, btf);
+}
+
+/*
+ * tcp_destroy_sock: the socket is going away. Its state outliving CLOSE
+ * means the kernel skipped our program for that transition (recursion from a
+ * softirq): the close record comes now, flagged late, instead of never.
+ */
+static __always_inline void on_destroy(const struct sock *sk)
+{
+	__u16 family;
+
+	/* the classic tracepoint keeps its state in a hash, reachable from here too */
+	if (!st_get(sk, false, !targ_classic) || !sk_is_inet(sk, IPPROTO_TCP, &family))
+		return;
+	if (targ_classic)
+		on_close_path(sk, family, TCP_CLOSE_WAIT, TCP_CLOSE, false, PT_F_LATE);
+	else
+		on_close_path(sk, family, TCP_CLOSE_WAIT, TCP_CLOSE, true, PT_F_LATE);
+}
+
+#endif /* PORTTRACE_CLOSE_BPF_H */

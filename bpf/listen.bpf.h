@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Services: TCP listeners from listen() to their close, UDP sockets from
+ * bind(), and the inventory of both at start. Each is kept by (netns, port,
+ * protocol) as the server port's evidence for later flows.
+ */
+#ifndef PORTTRACE_LISTEN_BPF_H
+#define PORTTRACE_LISTEN_BPF_H
+
+static __always_inline void emit_listen(const struct sock *sk, __u16 family, __u8 kind,
+					__u8 proto, const struct proc_info *p)
+{
+	struct tuple_key tk = {};
+	struct pt_event *e;
+
+	tk.netns = sk_netns(sk);
+	tk.server_port = sk_listen_port(sk);
+	sk_local_addr(sk, family, tk.server_addr);
+	if (!record_wanted(kind, proto, flow_family(tk.server_addr), p, tk.netns, 0, tk.server_port))
+		return;
+	e = event_new(kind, proto, PT_SIDE_SERVER, &tk, sk);
+	if (!e)
+		return;
+	event_proc(e, p, PT_ATTR_SYSCALL);
+	e->server_origin = port_origin(sk);
+	e->server_src = PT_SRC_SOCKET;
+	event_submit(e);
+}
+
+/* CLOSE -> LISTEN runs inside listen(); bind() for UDP. */
+static __always_inline void listener_add(const struct sock *sk, __u8 proto,
+					 const struct proc_info *p)
+{
+	struct listener_key lk = {};
+	struct listener_info li = {}, *cur;
+
+	lk.netns = sk_netns(sk);
+	lk.port = sk_listen_port(sk);
+	lk.proto = proto;
+	cur = bpf_map_lookup_elem(&listeners, &lk);
+	if (cur) {
+		__sync_fetch_and_add(&cur->refs, 1);
+		cur->origin = port_origin(sk);
+		return;
+	}
+	li.refs = 1;
+	li.origin = port_origin(sk);
+	li.proc = *p;
+	insert_counted(&listeners, &lk, &li, BPF_ANY);
+}
+
+/*
+ * CLOSE -> LISTEN runs inside listen(). A socket listen()ing without bind()
+ * gets its port only after this transition (inet_csk_listen_start()): the
+ * exit of listen() finishes the job for it.
+ */
+static __always_inline void on_listen(const struct sock *sk, __u16 family)
+{
+	struct proc_info p = {};
+	struct task_call *call;
+
+	if (!sk_listen_port(sk)) {
+		call = call_get(false);
+		if (call && call->op == CALL_FD)
+			call->listen_sk = (__u64)sk;
+		return;
+	}
+	proc_read(&p);
+	listener_add(sk, PT_PROTO_TCP, &p);
+	emit_listen(sk, family, PT_EV_LISTEN, PT_PROTO_TCP, &p);
+}
+
+static __always_inline void on_unlisten(const struct sock *sk, __u16 family)
+{
+	struct listener_key lk = {};
+	struct listener_info *cur;
+	struct proc_info p = {};
+
+	lk.netns = sk_netns(sk);
+	lk.port = sk_listen_port(sk);
+	lk.proto = PT_PROTO_TCP;
+	cur = bpf_map_lookup_elem(&listeners, &lk);
+	if (cur && cur->refs > 1)
+		__sync_fetch_and_add(&cur->refs, -1);
+	else if (cur)
+		bpf_map_delete_elem(&listeners, &lk);
+	/* listening sockets close in process context: close() or exit */
+	proc_read(&p);
+	emit_listen(sk, family, PT_EV_UNLISTEN, PT_PROTO_TCP, &p);
+}
+
+/* accept(), bind() and listen() act on the fd in their first argument */
+static __always_inline int remember_fd(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_call *call = call_get(true);
+
+	if (!call) {
+		count(PT_CNT_LOST_STATE);
+		return 0;
+	}
+	call->op = CALL_FD;
+	call->fd = (__s32)ctx->args[0];
+	call->listen_sk = 0;
+	return 0;
+}
+
+/* the fd argument of the call that is ending, or -1 */
+static __always_inline __s32 fd_call_end(struct task_call **callp)
+{
+	struct task_call *call = call_get(false);
+
+	*callp = call;
+	if (!call || call->op != CALL_FD)
+		return -1;
+	call->op = 0;
+	return call->fd;
+}
+
+static __always_inline int listen_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_call *call;
+	struct sock *sk;
+	__u16 family;
+
+	if (fd_call_end(&call) < 0 || !call->listen_sk || ctx->ret)
+		return 0;
+	sk = fd_to_sock(call->fd);
+	if (sk && (__u64)sk == call->listen_sk && sk_is_inet(sk, IPPROTO_TCP, &family))
+		on_listen(sk, family);
+	return 0;
+}
+
+/* bind() on a UDP socket makes it a service: remember how its port came */
+static __always_inline int bind_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_call *call;
+	struct proc_info p = {};
+	struct sock *sk;
+	__s32 fd = fd_call_end(&call);
+	__u16 family;
+
+	if (fd < 0 || ctx->ret)
+		return 0;
+	sk = fd_to_sock(fd);
+	if (!sk || !sk_is_inet(sk, IPPROTO_UDP, &family))
+		return 0;
+	proc_read(&p);
+	listener_add(sk, PT_PROTO_UDP, &p);
+	return 0;
+}
+
+/*
+ * Walk every task's files once: each listening TCP socket and bound,
+ * unconnected UDP socket becomes a listener entry (for evidence and
+ * attribution) and a record for --listeners.
+ */
+static __always_inline int inventory_file(struct seq_file *seq, struct task_struct *task,
+					  struct file *file)
+{
+	struct proc_info p = {};
+	struct listener_key lk = {};
+	struct listener_info li = {};
+	struct tuple_key tk = {};
+	struct socket *sock;
+	struct sock *sk;
+	struct pt_event e = {};
+	__u16 family, port;
+	__u8 proto;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return 0;
+	if (sk_is_inet(sk, IPPROTO_TCP, &family)) {
+		if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_LISTEN)
+			return 0;
+		proto = PT_PROTO_TCP;
+	} else if (sk_is_inet(sk, IPPROTO_UDP, &family)) {
+		if (BPF_CORE_READ(sk, __sk_common.skc_dport))
+			return 0;	/* connected: a client */
+		proto = PT_PROTO_UDP;
+	} else {
+		return 0;
+	}
+	port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (!port)
+		return 0;
+
+	p.pid = BPF_CORE_READ(task, tgid);
+	p.tid = BPF_CORE_READ(task, pid);
+	p.uid = BPF_CORE_READ(task, cred, uid.val);
+	p.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	p.cg_ok = 1;
+	BPF_CORE_READ_STR_INTO(&p.comm, task, group_leader, comm);
+
+	lk.netns = sk_netns(sk);
+	lk.port = port;
+	lk.proto = proto;
+	li.refs = 1;
+	li.origin = port_origin(sk);
+	li.proc = p;
+	insert_counted(&listeners, &lk, &li, BPF_NOEXIST);
+
+	/* written to the iterator's seq_file, not the ring: the same layout */
+	tk.netns = lk.netns;
+	tk.server_port = port;
+	sk_local_addr(sk, family, tk.server_addr);
+	e.kind = PT_EV_LISTEN;
+	e.family = flow_family(tk.server_addr);
+	e.proto = proto;
+	e.side = PT_SIDE_SERVER;
+	e.flags = PT_F_INVENTORY;
+	/* the owner comes from the file table: who holds the listener */
+	event_proc(&e, &p, PT_ATTR_LISTENER);
+	e.server_origin = li.origin;
+	e.server_src = PT_SRC_SOCKET;
+	e.netns = tk.netns;
+	e.server_port = port;
+	__builtin_memcpy(e.server_addr, tk.server_addr, 16);
+	sk_ephemeral_range(sk, &e.eph_lo, &e.eph_hi);
+	if (sk_port_reserved(sk, port))
+		e.flags |= PT_F_SERVER_RESERVED;
+	e.ts_ns = bpf_ktime_get_ns();
+	e.sock_id = (__u64)sk;
+	bpf_seq_write(seq, &e, sizeof(e));
+	return 0;
+}
+
+#endif /* PORTTRACE_LISTEN_BPF_H */

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Shared state of porttrace's BPF programs: the maps, the loader's filters,
+ * drop counting, the per-socket and per-thread state accessors and the one
+ * event builder every record goes through.
+ *
+ * Per-socket state lives in socket storage: it is created for a socket and
+ * freed with it, so it can neither be evicted nor be inherited by a socket
+ * that reuses the memory. Socket storage needs a BTF socket pointer, which
+ * only tp_btf programs have; the classic-tracepoint fallback keeps the same
+ * state in a hash keyed by socket address instead (see st_get()). In-flight
+ * syscall state lives in task storage. The keyed maps that remain join what
+ * no one socket holds: a local client and its accept (peers), the accept of
+ * a socket and its close (accepts), listeners by port (listeners). They are
+ * sized by the loader, and every failed insert is counted as lost.
+ */
+#ifndef PORTTRACE_STATE_BPF_H
+#define PORTTRACE_STATE_BPF_H
+
+/* who a socket belongs to, read in process context */
+struct proc_info {
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u8 cg_ok;		/* inside --cgroup, when set */
+	__u8 __pad[3];
+	char comm[PT_COMM_LEN];
+};
+
+/* a flow by its ends, as its client socket sees them */
+struct tuple_key {
+	__u32 netns;
+	__u16 client_port;
+	__u16 server_port;
+	__u8 client_addr[16];
+	__u8 server_addr[16];
+};
+
+#define ST_CLIENT	1	/* connect()ed by a process on this host */
+#define ST_CHILD	2	/* made by a listener for an inbound connection */
+
+#define ST_ESTABLISHED	0x01	/* client: connect record emitted */
+#define ST_DONE		0x02	/* client: outcome reported, waiting for close */
+
+/* one socket from connect() (client) or the handshake (child) to close */
+struct sk_state {
+	struct proc_info proc;	/* client: the connect()ing process */
+	__u64 start_ns;		/* client: connect(); child: handshake done */
+	struct tuple_key tuple;	/* client: kept from ESTABLISHED: a kernel-chosen
+				 * port is released before the CLOSE store */
+	__u8 role;		/* ST_CLIENT or ST_CHILD */
+	__u8 flags;		/* ST_* */
+	__u8 closed_first;	/* PT_F_CLOSED_FIRST_* */
+	__u8 origin;		/* client: its own port's origin */
+	__u16 port_seen;	/* client: local port read while still assigned */
+	__u8 server_origin;	/* client: as the connect record said */
+	__u8 server_src;
+};
+
+/* a local client's port origin, for the accepting side */
+struct peer_info {
+	__u8 origin;
+	__u8 __pad[7];
+};
+
+struct listener_key {
+	__u32 netns;
+	__u16 port;
+	__u8 proto;
+	__u8 __pad;
+};
+
+struct listener_info {
+	struct proc_info proc;	/* who called listen()/bind(), or the owner found at start */
+	__u32 refs;		/* SO_REUSEPORT groups share a port */
+	__u8 origin;
+	__u8 __pad[3];
+};
+
+/*
+ * Who reports a child: its acceptor (accept record, later its close) or, if
+ * it died in the accept queue first, the death (accept record, result reset).
+ * The first to insert its claim wins; the other reads the winner's. Keyed by
+ * socket address: a claim is only believed for the same ports and netns and,
+ * against socket state, when it is newer than the socket's handshake.
+ */
+struct accept_claim {
+	struct proc_info proc;	/* the acceptor */
+	__u64 ts;		/* when accepted, or when it died */
+	__u64 start_ns;		/* closed: the child's handshake */
+	__u32 netns;
+	__u16 client_port;
+	__u16 server_port;
+	__u8 died;		/* died in the accept queue: reported as such */
+	__u8 closed;		/* accepted, but closed before the acceptor's
+				 * syscall exit ran: the acceptor reports both */
+	__u8 closed_first;
+	__u8 client_origin, client_src, server_origin, server_src;
+	__u8 peer_local;
+};
+
+#define CALL_CONNECT	1
+#define CALL_FD		2	/* accept(), bind(), listen(): the fd argument */
+
+/* a thread's syscall in flight */
+struct task_call {
+	__u64 start_ns;
+	__u64 sk;		/* connect: set at CLOSE->SYN_SENT inside this call */
+	__u64 listen_sk;	/* listen(): a socket whose port came after CLOSE->LISTEN */
+	__s32 fd;
+	__u8 op;		/* CALL_* */
+	__u8 deferred;		/* connect: the state machine left the outcome to the exit */
+	__u8 has_addr;
+	__u8 __pad;
+	__u16 dport;		/* host order */
+	__u8 __pad2[6];
+	__u8 daddr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PT_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sk_state);
+} sk_states SEC(".maps");
+
+/* the classic-tracepoint fallback's sk_states: it has no BTF socket pointer */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20);	/* resized by the loader */
+	__type(key, __u64);		/* struct sock * */
+	__type(value, struct sk_state);
+} sk_states_tp SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_call);
+} task_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20);	/* resized by the loader */
+	__type(key, struct tuple_key);
+	__type(value, struct peer_info);
+} peers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20);	/* resized by the loader */
+	__type(key, __u64);		/* struct sock * */
+	__type(value, struct accept_claim);
+} accepts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 16);	/* resized by the loader */
+	__type(key, struct listener_key);
+	__type(value, struct listener_info);
+} listeners SEC(".maps");
+
+/* --cgroup: slot 0 holds the cgroup, set by the loader */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
+/* filters, set by the loader before load */
+const volatile __u32 targ_kinds = ~0u;
+const volatile __u32 targ_protos = PT_PROTO_BIT(PT_PROTO_TCP) | PT_PROTO_BIT(PT_PROTO_UDP);
+const volatile __u8 targ_family = 0;	/* 0, PT_FAMILY_IPV4 or PT_FAMILY_IPV6 */
+const volatile __u8 targ_cgroup = 0;	/* cgroup_filter is set */
+const volatile __u32 targ_netns = 0;
+const volatile __u32 targ_npids = 0;
+const volatile __u32 targ_pids[PT_MAX_PIDS] = {};
+const volatile __u32 targ_nuids = 0;
+const volatile __u32 targ_uids[PT_MAX_UIDS] = {};
+const volatile __u32 targ_nports = 0;
+const volatile __u16 targ_ports[PT_MAX_PORTS] = {};
+const volatile char targ_comm[PT_COMM_LEN] = {};
+/* the classic sock/inet_sock_set_state program is the one attached */
+const volatile __u8 targ_classic = 0;
+/* force a consumer wakeup once this much data waits in the ring */
+const volatile __u64 wakeup_bytes = 2 << 20;
+
+#define WANT(kind)	(targ_kinds & PT_KIND_BIT(kind))
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/* a keyed map refused an insert (full, or out of memory): a record it
+ * would have made, or made right, is lost */
+static __always_inline void insert_counted(void *map, const void *key, const void *val, __u64 flags)
+{
+	long err = bpf_map_update_elem(map, key, val, flags);
+
+	if (err && err != -EEXIST)
+		count(PT_CNT_LOST_STATE);
+}
+
+/* ---- filters ----------------------------------------------------------- */
+
+static __always_inline bool list_has(const volatile __u32 *list, __u32 n, __u32 v)
+{
+	for (int i = 0; i < PT_MAX_PIDS; i++) {
+		if (i >= n)
+			break;
+		if (list[i] == v)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool port_wanted(__u16 a, __u16 b)
+{
+	if (!targ_nports)
+		return true;
+	for (int i = 0; i < PT_MAX_PORTS; i++) {
+		if (i >= targ_nports)
+			break;
+		if (targ_ports[i] == a || targ_ports[i] == b)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool comm_wanted(const char *comm)
+{
+	if (!targ_comm[0])
+		return true;
+	for (int i = 0; i < PT_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* the process filters: -p, -u, -c, --cgroup. p is NULL when no process
+ * took part (a connection reset before anyone accepted it). */
+static __always_inline bool proc_wanted(const struct proc_info *p)
+{
+	if (!p)
+		return !targ_npids && !targ_nuids && !targ_comm[0] && !targ_cgroup;
+	if (targ_npids && !list_has(targ_pids, targ_npids > PT_MAX_PIDS ? PT_MAX_PIDS : targ_npids, p->pid))
+		return false;
+	if (targ_nuids && !list_has(targ_uids, targ_nuids > PT_MAX_UIDS ? PT_MAX_UIDS : targ_nuids, p->uid))
+		return false;
+	return p->cg_ok && comm_wanted(p->comm);
+}
+
+/* Kernel-side filters, all of them, for one record. */
+static __always_inline bool record_wanted(__u8 kind, __u8 proto, __u8 family,
+					  const struct proc_info *p, __u32 netns,
+					  __u16 cport, __u16 sport)
+{
+	if (!WANT(kind))
+		return false;
+	if (!(targ_protos & PT_PROTO_BIT(proto)))
+		return false;
+	if (targ_family && targ_family != family)
+		return false;
+	if (targ_netns && targ_netns != netns)
+		return false;
+	if (!port_wanted(cport, sport))
+		return false;
+	return proc_wanted(p);
+}
+
+/* in process context: the task's identity, and whether it is in --cgroup */
+static __always_inline void proc_read(struct proc_info *p)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	p->pid = id >> 32;
+	p->tid = (__u32)id;
+	p->uid = (__u32)bpf_get_current_uid_gid();
+	p->cgroup_id = bpf_get_current_cgroup_id();
+	p->cg_ok = !targ_cgroup || bpf_current_task_under_cgroup(&cgroup_filter, 0) == 1;
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+}
+
+/* ---- state accessors --------------------------------------------------- */
+
+/*
+ * A socket's state; with create, a fresh one where there is none (counted as
+ * lost when it cannot be made). btf is a constant at every call site: the
+ * tp_btf programs compile to socket storage, the classic tracepoint to its
+ * hash.
+ */
+static __always_inline struct sk_state *st_get(const struct sock *sk, bool create, const bool btf)
+{
+	struct sk_state *st;
+
+	if (btf) {
+		st = bpf_sk_storage_get(&sk_states, (struct sock *)sk, NULL,
+					create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+	} else {
+		__u64 key = (__u64)sk;
+
+		st = bpf_map_lookup_elem(&sk_states_tp, &key);
+		if (!st && create) {
+			struct sk_state zero = {};
+
+			bpf_map_update_elem(&sk_states_tp, &key, &zero, BPF_NOEXIST);
+			st = bpf_map_lookup_elem(&sk_states_tp, &key);
+		}
+	}
+	if (!st && create)
+		count(PT_CNT_LOST_STATE);
+	return st;
+}
+
+static __always_inline void st_del(const struct sock *sk, const bool btf)
+{
+	if (btf) {
+		bpf_sk_storage_delete(&sk_states, (struct sock *)sk);
+	} else {
+		__u64 key = (__u64)sk;
+
+		bpf_map_delete_elem(&sk_states_tp, &key);
+	}
+}
+
+/* this thread's syscall in flight, or NULL */
+static __always_inline struct task_call *call_get(bool create)
+{
+	return bpf_task_storage_get(&task_calls, bpf_get_current_task_btf(), NULL,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/* ---- the event builder -------------------------------------------------- */
+
+/*
+ * Reserve a record and fill its common part from the flow: kind, family,
+ * protocol, side, ends, namespace and (for a socket) the ephemeral range in
+ * force and whether either port is reserved. A NULL return has been counted
+ * as lost. Records are submitted without a wakeup: the consumer polls on a
+ * timer, and a wakeup per record is what costs a busy server.
+ */
+static __always_inline struct pt_event *event_new(__u8 kind, __u8 proto, __u8 side,
+						  const struct tuple_key *tk,
+						  const struct sock *sk)
+{
+	struct pt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(PT_CNT_LOST_RINGBUF);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->proto = proto;
+	e->side = side;
+	e->netns = tk->netns;
+	e->client_port = tk->client_port;
+	e->server_port = tk->server_port;
+	__builtin_memcpy(e->client_addr, tk->client_addr, 16);
+	__builtin_memcpy(e->server_addr, tk->server_addr, 16);
+	e->family = flow_family(tk->server_addr);
+	if (sk) {
+		sk_ephemeral_range(sk, &e->eph_lo, &e->eph_hi);
+		if (sk_port_reserved(sk, e->client_port))
+			e->flags |= PT_F_CLIENT_RESERVED;
+		if (sk_port_reserved(sk, e->server_port))
+			e->flags |= PT_F_SERVER_RESERVED;
+		e->sock_id = (__u64)sk;
+	}
+	return e;
+}
+
+static __always_inline void event_proc(struct pt_event *e, const struct proc_info *p, __u8 attribution)
+{
+	e->attribution = attribution;
+	if (!p)
+		return;
+	e->pid = p->pid;
+	e->tid = p->tid;
+	e->uid = p->uid;
+	e->cgroup_id = p->cgroup_id;
+	__builtin_memcpy(e->comm, p->comm, PT_COMM_LEN);
+}
+
+static __always_inline void event_submit(struct pt_event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	e->ts_ns = bpf_ktime_get_ns();
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+#endif /* PORTTRACE_STATE_BPF_H */

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * churn: loopback TCP connection-churn load generator for benchmarking
- * porttrace. One listener (127.0.0.1 or ::1), one blocking accept thread that
- * accepts and closes, and N client threads that connect and close as fast as
- * they can until a deadline or a connection count.
+ * porttrace. One listener (127.0.0.1 or ::1), one or more blocking accept
+ * threads that accept and close, and N client threads that connect and close
+ * as fast as they can until a deadline or a connection count.
+ *
+ * With -r REQ:RESP each connection also carries a request/response exchange:
+ * the client writes REQ bytes, the server reads them, writes RESP bytes and
+ * closes, and the client reads the RESP bytes before it closes.
  *
  * Clients close with SO_LINGER {1, 0}: the RST leaves no TIME_WAIT socket, so
  * the kernel can reuse ephemeral ports at once and a run never exhausts them.
@@ -11,7 +15,9 @@
  * such accept() failures are expected and only successful accepts count.
  *
  * Output, one line on stdout:
- *   connections=N seconds=S.SSS rate=R.R accepts=M
+ *   connections=N seconds=S.SSS rate=R.R accepts=M [exchanges=E] cpu_us=C
+ * exchanges (with -r): responses the clients received in full; cpu_us: the
+ * process's own user + system CPU time (getrusage), all threads.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,12 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_THREADS	64
 #define MAX_SECONDS	3600.0
+#define MAX_PAYLOAD	(1024 * 1024)	/* -r: bytes each way, at most */
 #define BACKLOG		4096
 /* after the clients stop, how long the accept thread may drain the queue */
 #define DRAIN_IDLE_NS	(200 * 1000 * 1000LL)
@@ -39,6 +47,8 @@ struct opts {
 	double seconds;
 	unsigned long max_conns;	/* 0: unlimited */
 	int port;			/* 0: kernel-chosen */
+	int servers;			/* accept threads */
+	size_t req, resp;		/* -r: payload bytes each way */
 	bool ipv6;
 };
 
@@ -53,6 +63,8 @@ struct run {
 	atomic_ulong claimed;		/* connection slots handed out (for -n) */
 	atomic_ulong connections;	/* successful connect()s */
 	atomic_ulong accepts;		/* successful accept()s */
+	atomic_ulong exchanges;		/* -r: responses received in full */
+	atomic_ulong exchange_errors;	/* -r: short request or response */
 	atomic_ulong connect_errors;
 	atomic_int first_connect_errno;
 	atomic_int fatal_errno;		/* a client could not go on */
@@ -78,15 +90,19 @@ static void sleep_ns(long long ns)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: churn [-t CLIENT_THREADS] [-d SECONDS] [-n MAX_CONNECTIONS] [-p PORT] [-6]\n"
+		"usage: churn [-t CLIENT_THREADS] [-s SERVER_THREADS] [-d SECONDS] [-n MAX_CONNECTIONS]\n"
+		"             [-r REQ:RESP] [-p PORT] [-6]\n"
 		"Loopback TCP connect/accept churn; prints\n"
-		"  connections=N seconds=S.SSS rate=R.R accepts=M\n"
+		"  connections=N seconds=S.SSS rate=R.R accepts=M [exchanges=E] cpu_us=C\n"
 		"  -t N   client threads (1-%d, default 2)\n"
+		"  -s N   accept threads (1-%d, default 1)\n"
 		"  -d S   run time in seconds (default 3, at most %.0f)\n"
 		"  -n N   stop after N connections (default 0: only the time limit)\n"
+		"  -r Q:R request/response: the client sends Q bytes, the server answers\n"
+		"         R bytes and closes (0-%d each; default: no payload)\n"
 		"  -p P   listen on port P (default 0: kernel-chosen)\n"
 		"  -6     use ::1 instead of 127.0.0.1\n",
-		MAX_THREADS, MAX_SECONDS);
+		MAX_THREADS, MAX_THREADS, MAX_SECONDS, MAX_PAYLOAD);
 }
 
 static int parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
@@ -110,8 +126,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	char *end;
 	int c;
 
-	*o = (struct opts){ .threads = 2, .seconds = 3.0 };
-	while ((c = getopt(argc, argv, "t:d:n:p:6h")) != -1) {
+	*o = (struct opts){ .threads = 2, .servers = 1, .seconds = 3.0 };
+	while ((c = getopt(argc, argv, "t:s:d:n:r:p:6h")) != -1) {
 		switch (c) {
 		case 't':
 			if (parse_ulong(optarg, 1, MAX_THREADS, &v)) {
@@ -120,6 +136,34 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->threads = (int)v;
 			break;
+		case 's':
+			if (parse_ulong(optarg, 1, MAX_THREADS, &v)) {
+				fprintf(stderr, "churn: invalid accept thread count '%s' (1-%d)\n", optarg, MAX_THREADS);
+				return -EINVAL;
+			}
+			o->servers = (int)v;
+			break;
+		case 'r': {
+			char *colon = strchr(optarg, ':');
+			unsigned long q, r;
+
+			if (!colon) {
+				fprintf(stderr, "churn: invalid payload '%s' (REQ:RESP)\n", optarg);
+				return -EINVAL;
+			}
+			*colon = '\0';
+			if (parse_ulong(optarg, 0, MAX_PAYLOAD, &q) ||
+			    parse_ulong(colon + 1, 0, MAX_PAYLOAD, &r)) {
+				*colon = ':';
+				fprintf(stderr, "churn: invalid payload '%s' (REQ:RESP, 0-%d each)\n",
+					optarg, MAX_PAYLOAD);
+				return -EINVAL;
+			}
+			*colon = ':';
+			o->req = q;
+			o->resp = r;
+			break;
+		}
 		case 'd':
 			errno = 0;
 			o->seconds = strtod(optarg, &end);
@@ -212,15 +256,82 @@ fail:
 	return err;
 }
 
+static bool payload(const struct opts *o)
+{
+	return o->req || o->resp;
+}
+
+/* read exactly len bytes (false on EOF, error or timeout) */
+static bool read_full(int fd, char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static bool write_full(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* bound every read and write of a connection, so no thread can hang on one */
+static int set_timeouts(int fd)
+{
+	const struct timeval tmo = { .tv_sec = 2 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo)))
+		return -errno;
+	return 0;
+}
+
+/* -r: take the request, answer, close (the server closes first) */
+static void serve(const struct opts *o, int fd, char *buf)
+{
+	if (set_timeouts(fd))
+		return;
+	if (!read_full(fd, buf, o->req))
+		return;
+	write_full(fd, buf, o->resp);
+}
+
 static void *accept_thread(void *arg)
 {
 	struct run *r = arg;
+	const struct opts *o = r->opts;
+	char *buf = NULL;
 
+	if (payload(o)) {
+		buf = calloc(1, o->req > o->resp ? o->req : o->resp ? o->resp : 1);
+		if (!buf) {
+			fprintf(stderr, "churn: out of memory\n");
+			return NULL;
+		}
+	}
 	for (;;) {
 		int fd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
 
 		if (fd >= 0) {
 			atomic_fetch_add_explicit(&r->accepts, 1, memory_order_relaxed);
+			if (buf)
+				serve(o, fd, buf);
 			close(fd);
 			continue;
 		}
@@ -241,9 +352,11 @@ static void *accept_thread(void *arg)
 			continue;
 		default:
 			/* the listener is gone (EINVAL, EBADF): nothing left to do */
-			return NULL;
+			goto out;
 		}
 	}
+out:
+	free(buf);
 	return NULL;
 }
 
@@ -259,10 +372,18 @@ static void client_fatal(struct run *r, const char *what, int err)
 static void *client_thread(void *arg)
 {
 	struct run *r = arg;
+	const struct opts *o = r->opts;
 	const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-	/* bound a connect() stuck on a dropped SYN (full accept queue) */
-	const struct timeval tmo = { .tv_sec = 2 };
-	unsigned long max = r->opts->max_conns;
+	unsigned long max = o->max_conns;
+	char *buf = NULL;
+
+	if (payload(o)) {
+		buf = calloc(1, o->req > o->resp ? o->req : o->resp ? o->resp : 1);
+		if (!buf) {
+			client_fatal(r, "calloc", ENOMEM);
+			return NULL;
+		}
+	}
 
 	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
 		int fd;
@@ -277,14 +398,21 @@ static void *client_thread(void *arg)
 			client_fatal(r, "socket", errno);
 			break;
 		}
-		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) ||
-		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo))) {
+		/* the send timeout also bounds a connect() stuck on a dropped SYN
+		 * (full accept queue) */
+		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) || set_timeouts(fd)) {
 			client_fatal(r, "setsockopt", errno);
 			close(fd);
 			break;
 		}
 		if (connect(fd, (struct sockaddr *)&r->addr, r->addrlen) == 0) {
 			atomic_fetch_add_explicit(&r->connections, 1, memory_order_relaxed);
+			if (buf) {
+				if (write_full(fd, buf, o->req) && read_full(fd, buf, o->resp))
+					atomic_fetch_add_explicit(&r->exchanges, 1, memory_order_relaxed);
+				else
+					atomic_fetch_add_explicit(&r->exchange_errors, 1, memory_order_relaxed);
+			}
 		} else {
 			int zero = 0;
 
@@ -295,6 +423,7 @@ static void *client_thread(void *arg)
 		}
 		close(fd);
 	}
+	free(buf);
 	return NULL;
 }
 
@@ -330,12 +459,12 @@ int main(int argc, char **argv)
 {
 	struct opts o;
 	struct run r = { .opts = &o, .lfd = -1 };
-	pthread_t acceptor, clients[MAX_THREADS];
+	pthread_t acceptors[MAX_THREADS], clients[MAX_THREADS];
 	const struct timeval acc_tmo = { .tv_usec = 200 * 1000 };
-	int started = 0, err, i;
-	bool have_acceptor = false;
+	int started = 0, acceptors_started = 0, err, i;
 	long long t0, t1;
 	unsigned long conns, errs;
+	struct rusage ru;
 	double secs;
 
 	if (parse_opts(argc, argv, &o))
@@ -349,13 +478,15 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	err = pthread_create(&acceptor, NULL, accept_thread, &r);
-	if (err) {
-		fprintf(stderr, "churn: failed to start accept thread: %s\n", strerror(err));
-		err = 1;
-		goto cleanup;
+	for (i = 0; i < o.servers; i++) {
+		err = pthread_create(&acceptors[i], NULL, accept_thread, &r);
+		if (err) {
+			fprintf(stderr, "churn: failed to start accept thread: %s\n", strerror(err));
+			err = 1;
+			goto cleanup;
+		}
+		acceptors_started++;
 	}
-	have_acceptor = true;
 
 	t0 = now_ns();
 	r.deadline_ns = t0 + (long long)(o.seconds * 1e9);
@@ -380,11 +511,12 @@ int main(int argc, char **argv)
 	err = 0;
 
 cleanup:
-	if (have_acceptor) {
+	if (acceptors_started) {
 		atomic_store(&r.draining, true);
-		/* wakes the blocked accept(), which then fails with EINVAL */
+		/* wakes the blocked accept()s, which then fail with EINVAL */
 		shutdown(r.lfd, SHUT_RDWR);
-		pthread_join(acceptor, NULL);
+		for (i = 0; i < acceptors_started; i++)
+			pthread_join(acceptors[i], NULL);
 	}
 	if (r.lfd >= 0)
 		close(r.lfd);
@@ -407,8 +539,18 @@ cleanup:
 		fprintf(stderr, "churn: warning: %lu connect errors, first: %s\n", errs,
 			strerror(atomic_load(&r.first_connect_errno)));
 
+	if (atomic_load(&r.exchange_errors))
+		fprintf(stderr, "churn: warning: %lu request/response exchanges incomplete\n",
+			atomic_load(&r.exchange_errors));
+
 	secs = (t1 - t0) / 1e9;
-	printf("connections=%lu seconds=%.3f rate=%.1f accepts=%lu\n",
-	       conns, secs, conns / secs, atomic_load(&r.accepts));
+	getrusage(RUSAGE_SELF, &ru);
+	printf("connections=%lu seconds=%.3f rate=%.1f accepts=%lu", conns, secs, conns / secs,
+	       atomic_load(&r.accepts));
+	if (payload(&o))
+		printf(" exchanges=%lu", atomic_load(&r.exchanges));
+	printf(" cpu_us=%lld\n",
+	       (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL +
+	       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 	return 0;
 }

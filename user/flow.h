@@ -20,7 +20,7 @@ enum pt_flow_class {
 	PT_FLOW_STATIC_TO_EPH,
 };
 
-/* What decided a port's class (evidence order in DESIGN.md). */
+/* What decided a port's class (evidence order: README, "How a port is classified"). */
 enum pt_evidence {
 	PT_EVID_SOCKET = 0,	/* the record's own socket: bound or kernel-chosen */
 	PT_EVID_LISTENER,	/* the listener the server port belongs to */

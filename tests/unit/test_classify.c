@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Classification over the port-class/evidence table of DESIGN.md. */
+/* Classification over the port-class/evidence table (README: classification). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdbool.h>

@@ -162,6 +162,8 @@ static __always_inline void on_close_path(const struct sock *sk, __u16 family,
 {
 	struct sk_state *st = st_get(sk, false, btf);
 
+	if (st && (st->flags & ST_CLOSED))
+		return;	/* a second CLOSE (tcp_close() of a reset socket): reported */
 	if (st && oldstate == TCP_ESTABLISHED && !st->closed_first)
 		st->closed_first = closer(sk, newstate);
 	if (newstate != TCP_CLOSE)
@@ -173,7 +175,7 @@ static __always_inline void on_close_path(const struct sock *sk, __u16 family,
 		on_child_close(sk, family, st && st->role == ST_CHILD ? st : NULL, late);
 	}
 	if (st)
-		st_del(sk, btf);
+		st_done(sk, st, btf);
 }
 
 /*
@@ -184,9 +186,10 @@ static __always_inline void on_close_path(const struct sock *sk, __u16 family,
 static __always_inline void on_destroy(const struct sock *sk)
 {
 	__u16 family;
+	struct sk_state *st = st_get(sk, false, !targ_classic);
 
 	/* the classic tracepoint keeps its state in a hash, reachable from here too */
-	if (!st_get(sk, false, !targ_classic) || !sk_is_inet(sk, IPPROTO_TCP, &family))
+	if (!st || (st->flags & ST_CLOSED) || !sk_is_inet(sk, IPPROTO_TCP, &family))
 		return;
 	if (targ_classic)
 		on_close_path(sk, family, TCP_CLOSE_WAIT, TCP_CLOSE, false, PT_F_LATE);

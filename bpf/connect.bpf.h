@@ -195,9 +195,7 @@ static __always_inline void on_connect_failed(const struct sock *sk, __u16 famil
 
 static __always_inline int connect_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	const void *uaddr = (const void *)ctx->args[1];
 	struct task_call *call;
-	__u16 sa_family = 0;
 
 	if (!WANT(PT_EV_CONNECT))
 		return 0;
@@ -206,31 +204,41 @@ static __always_inline int connect_enter(struct trace_event_raw_sys_enter *ctx)
 		count(PT_CNT_LOST_STATE);
 		return 0;
 	}
-	__builtin_memset(call, 0, sizeof(*call));
 	call->op = CALL_CONNECT;
 	call->fd = (__s32)ctx->args[0];
+	call->uaddr = ctx->args[1];	/* read at the exit, only if it failed */
 	call->start_ns = bpf_ktime_get_ns();
-	/* the destination, for failures that happen before the socket has one */
-	if (!bpf_probe_read_user(&sa_family, sizeof(sa_family), uaddr)) {
-		if (sa_family == AF_INET) {
-			struct sockaddr_in sin = {};
+	call->sk = 0;
+	call->deferred = 0;
+	return 0;
+}
 
-			if (!bpf_probe_read_user(&sin, sizeof(sin), uaddr)) {
-				addr_v4(call->daddr, sin.sin_addr.s_addr);
-				call->dport = bpf_ntohs(sin.sin_port);
-				call->has_addr = 1;
-			}
-		} else if (sa_family == AF_INET6) {
-			struct sockaddr_in6 sin6 = {};
+/*
+ * The destination from connect()'s own argument, for failures that happen
+ * before the socket has one. The caller's memory is still there at the exit.
+ */
+static __always_inline void connect_dest(const struct task_call *call, struct tuple_key *tk)
+{
+	const void *uaddr = (const void *)call->uaddr;
+	__u16 sa_family = 0;
 
-			if (!bpf_probe_read_user(&sin6, sizeof(sin6), uaddr)) {
-				__builtin_memcpy(call->daddr, &sin6.sin6_addr, 16);
-				call->dport = bpf_ntohs(sin6.sin6_port);
-				call->has_addr = 1;
-			}
+	if (bpf_probe_read_user(&sa_family, sizeof(sa_family), uaddr))
+		return;
+	if (sa_family == AF_INET) {
+		struct sockaddr_in sin = {};
+
+		if (!bpf_probe_read_user(&sin, sizeof(sin), uaddr)) {
+			addr_v4(tk->server_addr, sin.sin_addr.s_addr);
+			tk->server_port = bpf_ntohs(sin.sin_port);
+		}
+	} else if (sa_family == AF_INET6) {
+		struct sockaddr_in6 sin6 = {};
+
+		if (!bpf_probe_read_user(&sin6, sizeof(sin6), uaddr)) {
+			__builtin_memcpy(tk->server_addr, &sin6.sin6_addr, 16);
+			tk->server_port = bpf_ntohs(sin6.sin6_port);
 		}
 	}
-	return 0;
 }
 
 /* errors that are no outcome of a connection attempt */
@@ -255,10 +263,8 @@ static __always_inline void emit_syscall_connect(const struct sock *sk, __u16 fa
 
 	proc_read(&p);
 	read_tuple(sk, family, &tk);
-	if (ret < 0 && call->has_addr) {
-		__builtin_memcpy(tk.server_addr, call->daddr, 16);
-		tk.server_port = call->dport;
-	}
+	if (ret < 0)
+		connect_dest(call, &tk);
 	if (!ret && !tk.server_port)	/* connect(AF_UNSPEC): a disconnect */
 		return;
 	if (!record_wanted(PT_EV_CONNECT, proto, flow_family(tk.server_addr), &p, tk.netns,

@@ -42,6 +42,7 @@ struct tuple_key {
 
 #define ST_ESTABLISHED	0x01	/* client: connect record emitted */
 #define ST_DONE		0x02	/* client: outcome reported, waiting for close */
+#define ST_CLOSED	0x04	/* CLOSE seen: the socket's end was reported */
 
 /* one socket from connect() (client) or the handshake (child) to close */
 struct sk_state {
@@ -108,14 +109,11 @@ struct task_call {
 	__u64 start_ns;
 	__u64 sk;		/* connect: set at CLOSE->SYN_SENT inside this call */
 	__u64 listen_sk;	/* listen(): a socket whose port came after CLOSE->LISTEN */
+	__u64 uaddr;		/* connect: its struct sockaddr argument */
 	__s32 fd;
 	__u8 op;		/* CALL_* */
 	__u8 deferred;		/* connect: the state machine left the outcome to the exit */
-	__u8 has_addr;
-	__u8 __pad;
-	__u16 dport;		/* host order */
-	__u8 __pad2[6];
-	__u8 daddr[16];
+	__u8 __pad[2];
 };
 
 struct {
@@ -153,18 +151,20 @@ struct {
 	__type(value, struct task_call);
 } task_calls SEC(".maps");
 
+/*
+ * peers and accepts are preallocated: an insert on every connection must not
+ * allocate. Their bounds are PT_MAX_PEERS and PT_MAX_ACCEPTS (the loader).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);	/* resized by the loader */
+	__uint(max_entries, 1 << 16);	/* resized by the loader */
 	__type(key, struct tuple_key);
 	__type(value, struct peer_info);
 } peers SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);	/* resized by the loader */
+	__uint(max_entries, 1 << 17);	/* resized by the loader */
 	__type(key, __u64);		/* struct sock * */
 	__type(value, struct accept_claim);
 } accepts SEC(".maps");
@@ -337,10 +337,15 @@ static __always_inline struct sk_state *st_get(const struct sock *sk, bool creat
 	return st;
 }
 
-static __always_inline void st_del(const struct sock *sk, const bool btf)
+/*
+ * The socket reached CLOSE and was reported. Socket storage goes with the
+ * socket: marking it is cheaper than deleting it, and tells tcp_destroy_sock
+ * there is nothing to make up for.
+ */
+static __always_inline void st_done(const struct sock *sk, struct sk_state *st, const bool btf)
 {
 	if (btf) {
-		bpf_sk_storage_delete(&sk_states, (struct sock *)sk);
+		st->flags |= ST_CLOSED;
 	} else {
 		__u64 key = (__u64)sk;
 

@@ -15,10 +15,11 @@
 #define PT_MAX_PIDS	16
 #define PT_MAX_PORTS	16
 #define PT_MAX_UIDS	8
-/* bounds of the keyed BPF maps (see bpf/state.bpf.h): open connections at
- * once, and listening ports */
-#define PT_MAX_FLOWS		(1u << 20)
-#define PT_MAX_LISTENERS	(1u << 16)
+/* bounds of the keyed BPF maps (see bpf/state.bpf.h and doc/kernel-side.md) */
+#define PT_MAX_ACCEPTS		(1u << 18)	/* accepted connections open at once */
+#define PT_MAX_PEERS		(1u << 16)	/* local connections not yet accepted */
+#define PT_MAX_FLOWS		(1u << 20)	/* --attach=tracepoint: traced sockets */
+#define PT_MAX_LISTENERS	(1u << 16)	/* listening ports */
 
 /* Every ring-buffer record starts with its kind. */
 enum pt_event_kind {

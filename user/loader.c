@@ -111,13 +111,14 @@ static void configure(struct porttrace_bpf *skel, const struct pt_options *o)
 	skel->rodata->wakeup_bytes = ring / 2;
 	bpf_map__set_max_entries(skel->maps.events, ring);
 	/*
-	 * The keyed maps' bounds (allocated as used, not up front). Past them
-	 * an insert fails and is counted as lost. accepts holds a claim per
-	 * accepted, still-open connection; peers a local client's origin until
-	 * its accept; sk_states_tp the classic tracepoint's per-socket state.
+	 * The keyed maps' bounds. Past them an insert fails and is counted as
+	 * lost. accepts holds a claim per accepted, still-open connection;
+	 * peers a local client's origin until its accept (both preallocated:
+	 * ~34 and ~6 MiB of kernel memory); sk_states_tp the classic
+	 * tracepoint's per-socket state (allocated as used).
 	 */
-	bpf_map__set_max_entries(skel->maps.accepts, PT_MAX_FLOWS);
-	bpf_map__set_max_entries(skel->maps.peers, PT_MAX_FLOWS);
+	bpf_map__set_max_entries(skel->maps.accepts, PT_MAX_ACCEPTS);
+	bpf_map__set_max_entries(skel->maps.peers, PT_MAX_PEERS);
 	bpf_map__set_max_entries(skel->maps.sk_states_tp, PT_MAX_FLOWS);
 	bpf_map__set_max_entries(skel->maps.listeners, PT_MAX_LISTENERS);
 }

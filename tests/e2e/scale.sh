@@ -491,6 +491,14 @@ t_hold_100k()
 	wait_hold srv "$T/srv.done" '^closed=' 60 || return
 	t2=$(date +%s)
 	wait_lines "$OUT" $((4 * n)) 60
+	# every socket through CLOSE (TIME-WAIT is past it) before porttrace stops
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[[ -z $(ip netns exec "$NS" ss -tanH state established state fin-wait-1 \
+			state fin-wait-2 state closing state last-ack state close-wait | head -1) ]] && break
+		sleep 0.1
+	done
+	sleep 0.5
 	stop_scale_pt pt
 	t3=$(date +%s)
 	check --client-log "$T/cli.log" --server-log "$T/srv.log" --all-ok --lost-accounts

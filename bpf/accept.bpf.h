@@ -135,7 +135,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 	struct tuple_key tk = {};
 	__u64 key = (__u64)sk;
 	__u16 family;
-	long err;
+	int err;	/* map ops returned int before 6.4: compare 32 bits */
 
 	if (!WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
 		return;
@@ -211,7 +211,7 @@ static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
 	struct tuple_key tk = st->tuple;
 	__u64 key = (__u64)sk;
 	__u16 err = BPF_CORE_READ(sk, sk_err);
-	long ret;
+	int ret;	/* map ops returned int before 6.4: compare 32 bits */
 
 	sk_addrs(sk, family, tk.server_addr, tk.client_addr);
 	if (BPF_CORE_READ(sk, sk_socket)) {

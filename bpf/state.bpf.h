@@ -215,9 +215,14 @@ static __always_inline void count(__u32 idx)
 
 /* a keyed map refused an insert (full, or out of memory): a record it
  * would have made, or made right, is lost */
+/*
+ * Map operations return an int before Linux 6.4 (then long): on 6.1 the
+ * helper's 64-bit return holds -EEXIST in its low 32 bits only, so errors
+ * are compared as int.
+ */
 static __always_inline void insert_counted(void *map, const void *key, const void *val, __u64 flags)
 {
-	long err = bpf_map_update_elem(map, key, val, flags);
+	int err = bpf_map_update_elem(map, key, val, flags);
 
 	if (err && err != -EEXIST)
 		count(PT_CNT_LOST_STATE);

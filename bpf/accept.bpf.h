@@ -8,13 +8,6 @@
 #ifndef PORTTRACE_ACCEPT_BPF_H
 #define PORTTRACE_ACCEPT_BPF_H
 
-static __always_inline struct listener_info *listener_lookup(__u32 netns, __u16 port, __u8 proto)
-{
-	struct listener_key lk = { .netns = netns, .port = port, .proto = proto };
-
-	return bpf_map_lookup_elem(&listeners, &lk);
-}
-
 /* the server's view of the flow: its own address is the server end */
 static __always_inline void child_tuple(const struct sock *sk, __u16 family, struct tuple_key *tk)
 {
@@ -59,9 +52,11 @@ static __always_inline void on_child_established(const struct sock *sk, const bo
 /*
  * The evidence of an accept record: the server port's origin from its
  * listener (the child does not carry the listener's SOCK_BINDPORT_LOCK),
- * the client port's from a local client's own socket (taken once).
+ * the client port's from a local client's own socket (taken once). Returns
+ * the listener, or NULL.
  */
-static __always_inline void accept_evidence(struct accept_claim *c, const struct tuple_key *tk)
+static __always_inline struct listener_info *accept_evidence(struct accept_claim *c,
+							     const struct tuple_key *tk)
 {
 	struct listener_info *li = listener_lookup(tk->netns, tk->server_port, PT_PROTO_TCP);
 	struct peer_info *pi;
@@ -77,6 +72,7 @@ static __always_inline void accept_evidence(struct accept_claim *c, const struct
 		c->peer_local = 1;
 		bpf_map_delete_elem(&peers, tk);
 	}
+	return li;
 }
 
 static __always_inline void emit_accept(const struct sock *sk, const struct tuple_key *tk,
@@ -169,19 +165,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 
 			st.start_ns = cur->start_ns;
 			st.closed_first = cur->closed_first;
-			if (!tk.server_port) {	/* given back as it closed */
-				struct listener_info *li;
-
-				tk.server_port = cur->server_port;
-				li = listener_lookup(tk.netns, tk.server_port, PT_PROTO_TCP);
-				if (li) {
-					c.server_origin = li->origin;
-					c.server_src = PT_SRC_LISTENER;
-				}
-			}
 			emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags);
-			c.netns = cur->netns;
-			c.server_port = cur->server_port;
 			bpf_map_delete_elem(&accepts, &key);
 			child_closed(sk, family, &st, &c, 0);
 			return;
@@ -238,8 +222,7 @@ static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
 		count(PT_CNT_LOST_STATE);
 	if (c.closed)
 		return true;
-	accept_evidence(&c, &tk);
-	li = listener_lookup(tk.netns, tk.server_port, PT_PROTO_TCP);
+	li = accept_evidence(&c, &tk);
 	if (li)
 		emit_accept(sk, &tk, &c, &li->proc, PT_ATTR_LISTENER, err ? err : ECONNRESET, 0);
 	else

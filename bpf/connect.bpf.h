@@ -17,14 +17,13 @@ static __always_inline struct server_evidence server_listener(const struct sock 
 							       const struct tuple_key *tk,
 							       __u8 proto)
 {
-	struct listener_key lk = { .netns = tk->netns, .port = tk->server_port, .proto = proto };
 	struct server_evidence ev = {};
 	struct listener_info *li;
 
 	if (!peer_is_local(sk, tk->client_addr, tk->server_addr))
 		return ev;
 	ev.flags = PT_F_PEER_LOCAL;
-	li = bpf_map_lookup_elem(&listeners, &lk);
+	li = listener_lookup(tk->netns, tk->server_port, proto);
 	if (li) {
 		ev.origin = li->origin;
 		ev.src = PT_SRC_LISTENER;

@@ -313,6 +313,13 @@ static __always_inline void proc_read(struct proc_info *p)
 
 /* ---- state accessors --------------------------------------------------- */
 
+static __always_inline struct listener_info *listener_lookup(__u32 netns, __u16 port, __u8 proto)
+{
+	struct listener_key lk = { .netns = netns, .port = port, .proto = proto };
+
+	return bpf_map_lookup_elem(&listeners, &lk);
+}
+
 /*
  * A socket's state; with create, a fresh one where there is none (counted as
  * lost when it cannot be made). btf is a constant at every call site: the

@@ -149,6 +149,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 	c.netns = tk.netns;
 	c.client_port = tk.client_port;
 	c.server_port = tk.server_port;
+	c.owes = close_wanted(&c.proc, &tk);
 	accept_evidence(&c, &tk);
 
 	err = bpf_map_update_elem(&accepts, &key, &c, BPF_NOEXIST);
@@ -170,12 +171,15 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 			child_closed(sk, family, &st, &c, 0);
 			return;
 		}
-		/* a claim left by an earlier socket at this address */
-		insert_counted(&accepts, &key, &c, BPF_ANY);
+		/* a claim left by an earlier socket at this address (its close
+		 * never ran porttrace: still owed, counted when tracing stops) */
+		err = insert_counted(&accepts, &key, &c, BPF_ANY);
 	} else if (err) {
 		/* no claim: this record still goes out, its close will lack it */
 		count(PT_CNT_LOST_STATE);
 	}
+	if (!err && c.owes)
+		count(PT_CNT_CLOSE_OWED);
 	emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags);
 }
 

@@ -125,6 +125,14 @@ static __always_inline struct accept_claim *claim_of(const struct sock *sk,
 	return c;
 }
 
+/* the claim's close record went out (or was filtered): it ends here */
+static __always_inline void claim_paid(const struct accept_claim *c, __u64 key)
+{
+	if (c->owes)
+		count(PT_CNT_CLOSE_PAID);
+	bpf_map_delete_elem(&accepts, &key);
+}
+
 /* a server-side socket reached CLOSE: its close record, or its death */
 static __always_inline void on_child_close(const struct sock *sk, __u16 family,
 					   struct sk_state *st, __u8 late)
@@ -137,7 +145,7 @@ static __always_inline void on_child_close(const struct sock *sk, __u16 family,
 	c = claim_of(sk, st);
 	if (c) {
 		child_closed(sk, family, st, c, late);
-		bpf_map_delete_elem(&accepts, &key);
+		claim_paid(c, key);
 		return;
 	}
 	if (!st)
@@ -148,7 +156,7 @@ static __always_inline void on_child_close(const struct sock *sk, __u16 family,
 	c = claim_of(sk, st);
 	if (c) {
 		child_closed(sk, family, st, c, late);
-		bpf_map_delete_elem(&accepts, &key);
+		claim_paid(c, key);
 	}
 }
 
@@ -168,6 +176,10 @@ static __always_inline void on_close_path(const struct sock *sk, __u16 family,
 		st->closed_first = closer(sk, newstate);
 	if (newstate != TCP_CLOSE)
 		return;
+	if (st && (st->flags & ST_OWES)) {
+		st->flags &= ~ST_OWES;
+		count(PT_CNT_CLOSE_PAID);
+	}
 	if (st && st->role == ST_CLIENT) {
 		client_closed(sk, st, late);
 	} else if (oldstate != TCP_SYN_RECV) {
@@ -176,6 +188,29 @@ static __always_inline void on_close_path(const struct sock *sk, __u16 family,
 	}
 	if (st)
 		st_done(sk, st, btf);
+}
+
+/* iter_owed's count: open sockets whose close porttrace still owes */
+__u64 owed_open = 0;
+
+/* a socket iter_owed walked: is a close of it still owed? */
+static __always_inline void owed_still_open(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct accept_claim *c;
+	struct sk_state *st;
+
+	if (targ_classic)
+		st = bpf_map_lookup_elem(&sk_states_tp, &key);
+	else
+		st = bpf_sk_storage_get(&sk_states, (struct sock *)sk, NULL, 0);
+	if (st && (st->flags & ST_OWES)) {
+		owed_open++;
+		return;
+	}
+	c = bpf_map_lookup_elem(&accepts, &key);
+	if (c && c->owes)
+		owed_open++;
 }
 
 /*

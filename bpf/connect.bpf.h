@@ -145,6 +145,7 @@ static __always_inline void on_connect_done(const struct sock *sk, __u16 family,
 		if (!late)
 			peer_publish(sk, &st->tuple);
 		emit_connect(sk, st, 0, late ? PT_F_LATE : 0);
+		close_owed(&st->flags, &st->proc, &st->tuple);
 		return;
 	}
 	/* a client the filters excluded still tells its local server how its

@@ -196,6 +196,25 @@ int BPF_PROG(btf_io_uring_complete_res, void *ctx_, void *req, __u64 user_data, 
 	return 0;
 }
 
+/*
+ * Run by hand when tracing has stopped, once in each network namespace: the
+ * sockets still open whose close porttrace owes. Whatever else is owed ended
+ * without the kernel running porttrace's programs (user/loader.c).
+ */
+SEC("iter/tcp")
+int iter_owed(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp)
+		owed_still_open((const struct sock *)tp);
+	return 0;
+}
+
 SEC("iter/task_file")
 int iter_listeners(struct bpf_iter__task_file *ctx)
 {

@@ -136,6 +136,12 @@ enum pt_counter {
 	PT_CNT_LOST_RINGBUF = 0,	/* bpf_ringbuf_reserve() failed: ring full */
 	PT_CNT_LOST_STATE,		/* per-socket state could not be made, or a keyed
 					 * map refused an insert (full, no memory) */
+	/* Not losses: the close records porttrace owes (a connection it reported
+	 * open, whose close is wanted) and those it paid. What is owed and unpaid
+	 * when tracing stops, for a socket that no longer exists, is a close the
+	 * kernel never ran porttrace's programs for. */
+	PT_CNT_CLOSE_OWED,
+	PT_CNT_CLOSE_PAID,
 	PT_CNT_MAX,
 };
 

@@ -46,10 +46,11 @@ struct pt_flow {
 struct pt_stats {
 	char time[32];
 	uint64_t events;		/* records received */
-	uint64_t lost;			/* lost_ringbuf + lost_state + lost_recursion */
+	uint64_t lost;			/* the sum of the four below */
 	uint64_t lost_ringbuf;
 	uint64_t lost_state;		/* per-socket state or a keyed map insert failed */
 	uint64_t lost_recursion;
+	uint64_t lost_unseen;		/* closes the kernel never ran porttrace for */
 };
 
 const char *pt_kind_str(unsigned int kind);

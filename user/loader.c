@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
@@ -139,6 +143,8 @@ static void select_programs(struct porttrace_bpf *skel, const struct pt_options 
 	bpf_program__set_autoload(skel->progs.iter_listeners, true);
 	/* the inventory runs once, by hand, after the tracepoints are attached */
 	bpf_program__set_autoattach(skel->progs.iter_listeners, false);
+	/* and the owed-close count, by hand, when tracing stops */
+	bpf_program__set_autoattach(skel->progs.iter_owed, false);
 	if (!live)
 		return;
 	bpf_program__set_autoload(skel->progs.btf_inet_sock_set_state, btf);
@@ -358,6 +364,141 @@ static __u64 counter_sum(const struct pt_tracer *t, __u32 key)
 	return sum;
 }
 
+/* one pass of iter_owed over the TCP sockets of the caller's netns */
+static int owed_walk(struct bpf_link *link)
+{
+	char buf[64];
+	ssize_t n;
+	int fd = bpf_iter_create(bpf_link__fd(link));
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno != EINTR)
+			break;
+	}
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+struct owed_walk {
+	struct bpf_link *link;
+	ino_t *seen;
+	size_t nseen, cap;
+	__u32 only;		/* --netns */
+	int err;
+	char failed[64];	/* the first netns that could not be entered */
+};
+
+/* walk the netns at path once, if it is one not walked yet */
+static void owed_walk_ns(struct owed_walk *w, const char *path)
+{
+	struct stat sb;
+	int fd;
+
+	if (w->err || stat(path, &sb))
+		return;	/* a process gone meanwhile took its netns' sockets with it */
+	if (w->only && sb.st_ino != w->only)
+		return;
+	for (size_t i = 0; i < w->nseen; i++)
+		if (w->seen[i] == sb.st_ino)
+			return;
+	if (w->nseen == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
+		ino_t *s = realloc(w->seen, cap * sizeof(*s));
+
+		if (!s) {
+			w->err = -ENOMEM;
+			return;
+		}
+		w->seen = s;
+		w->cap = cap;
+	}
+	w->seen[w->nseen++] = sb.st_ino;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) || owed_walk(w->link)) {
+		w->err = -errno;
+		snprintf(w->failed, sizeof(w->failed), "%lu", (unsigned long)sb.st_ino);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * The close records porttrace owed and never paid, for sockets that no
+ * longer exist: the kernel ended them without running porttrace's programs
+ * and without counting a skip. Run once the programs are detached, so
+ * nothing moves: owed - paid - (still open and owed, in every netns a
+ * process is in or /run/netns names). Sockets that ended while porttrace
+ * was stopping count too: an upper bound, like the rest of lost.
+ */
+static int owed_unseen(struct pt_tracer *t, __u64 *unseen)
+{
+	struct owed_walk w = { .only = t->skel->rodata->targ_netns };
+	__u64 owed = counter_sum(t, PT_CNT_CLOSE_OWED);
+	__u64 paid = counter_sum(t, PT_CNT_CLOSE_PAID);
+	struct dirent *de;
+	char path[PATH_MAX];
+	int self;
+	DIR *d;
+
+	*unseen = 0;
+	if (owed <= paid)
+		return 0;
+	w.link = bpf_program__attach_iter(t->skel->progs.iter_owed, NULL);
+	if (!w.link)
+		return -errno;
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		bpf_link__destroy(w.link);
+		return -errno;
+	}
+	t->skel->bss->owed_open = 0;
+	owed_walk_ns(&w, "/proc/self/ns/net");
+	d = opendir("/proc");
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+		owed_walk_ns(&w, path);
+	}
+	if (d)
+		closedir(d);
+	d = opendir("/run/netns");
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+		owed_walk_ns(&w, path);
+	}
+	if (d)
+		closedir(d);
+	if (setns(self, CLONE_NEWNET) && !w.err)
+		w.err = -errno;
+	close(self);
+	bpf_link__destroy(w.link);
+	free(w.seen);
+	if (w.err) {
+		fprintf(stderr, "porttrace: cannot count closes the kernel did not run porttrace for: "
+			"network namespace %s: %s%s\n", w.failed, strerror(-w.err),
+			w.err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		return w.err;
+	}
+	if (owed > paid + t->skel->bss->owed_open)
+		*unseen = owed - paid - t->skel->bss->owed_open;
+	return 0;
+}
+
+void tracer_detach(struct pt_tracer *t)
+{
+	if (!t->skel || t->detached)
+		return;
+	porttrace_bpf__detach(t->skel);
+	t->detached = true;
+	owed_unseen(t, &t->lost_unseen);
+}
+
 void tracer_lost(const struct pt_tracer *t, struct pt_stats *st)
 {
 	struct bpf_program *prog;
@@ -375,7 +516,8 @@ void tracer_lost(const struct pt_tracer *t, struct pt_stats *st)
 			continue;
 		st->lost_recursion += info.recursion_misses;
 	}
-	st->lost = st->lost_ringbuf + st->lost_state + st->lost_recursion;
+	st->lost_unseen = t->lost_unseen;
+	st->lost = st->lost_ringbuf + st->lost_state + st->lost_recursion + st->lost_unseen;
 }
 
 void tracer_stop(struct pt_tracer *t)

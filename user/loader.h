@@ -15,6 +15,8 @@ struct pt_tracer {
 	struct ring_buffer *rb;
 	enum pt_attach_mode attached;	/* PT_ATTACH_BTF or PT_ATTACH_TRACEPOINT */
 	struct pt_kernel kernel;	/* what this kernel offers, probed at start */
+	bool detached;
+	__u64 lost_unseen;		/* set by tracer_detach() */
 };
 
 /* Check privileges and BTF, load and attach; negative errno after printing
@@ -34,6 +36,12 @@ typedef int (*pt_inventory_fn)(void *ctx, const struct pt_event *ev);
  * evidence for later flows, and each is passed to cb (may be NULL).
  */
 int tracer_inventory(struct pt_tracer *t, pt_inventory_fn cb, void *ctx);
+
+/*
+ * Stop tracing: detach every program, then count the close records owed for
+ * connections that ended without the kernel running porttrace (lost_unseen).
+ */
+void tracer_detach(struct pt_tracer *t);
 
 /* Consume what is left after tracing stopped. */
 int tracer_drain(struct pt_tracer *t);

@@ -300,6 +300,7 @@ static int finish(struct pt_tracer *t, struct run *r)
 	struct pt_stats st = {};
 	int err = 0, file_err;
 
+	tracer_detach(t);
 	if (exiting != 2 && !(r->opts->count && r->events >= r->opts->count))
 		tracer_drain(t);
 	tracer_lost(t, &st);
@@ -320,11 +321,13 @@ static int finish(struct pt_tracer *t, struct run *r)
 	fprintf(stderr, "porttrace: %llu events, %llu lost", (unsigned long long)st.events,
 		(unsigned long long)st.lost);
 	if (st.lost)
-		fprintf(stderr, " (ring buffer full: %llu%s, state full: %llu, tracepoint runs the kernel skipped: %llu)",
+		fprintf(stderr, " (ring buffer full: %llu%s, state full: %llu, tracepoint runs the kernel skipped: %llu"
+			", closes the kernel never ran porttrace for: %llu)",
 			(unsigned long long)st.lost_ringbuf,
 			st.lost_ringbuf ? ", try a larger --ring-size" : "",
 			(unsigned long long)st.lost_state,
-			(unsigned long long)st.lost_recursion);
+			(unsigned long long)st.lost_recursion,
+			(unsigned long long)st.lost_unseen);
 	fputc('\n', stderr);
 	return err ? err : file_err;
 }

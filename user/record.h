@@ -65,7 +65,7 @@ struct pt_record {
 	char num[PT_NFIELDS][24];
 	char evidence[48];
 	char range[16];
-	char stats[128];
+	char stats[256];
 };
 
 /* n in decimal into buf (at least 21 bytes), NUL-terminated; returns the length */

@@ -93,9 +93,10 @@ static int json_write_stats(struct sink *s, const struct pt_stats *st)
 	ret = fprintf(s->out,
 		      "{\"time\":\"%s\",\"kind\":\"stats\",\"events\":%" PRIu64
 		      ",\"lost\":%" PRIu64 ",\"lost_ringbuf\":%" PRIu64
-		      ",\"lost_state\":%" PRIu64 ",\"lost_recursion\":%" PRIu64 "}\n",
+		      ",\"lost_state\":%" PRIu64 ",\"lost_recursion\":%" PRIu64
+		      ",\"lost_unseen\":%" PRIu64 "}\n",
 		      st->time, st->events, st->lost, st->lost_ringbuf,
-		      st->lost_state, st->lost_recursion);
+		      st->lost_state, st->lost_recursion, st->lost_unseen);
 	return json_result(s, ret);
 }
 

@@ -595,11 +595,60 @@ t_rst_accept_race()
 	note "t_rst_accept_race: $(secs_since "$t0") s"
 }
 
+# Connections still open in two namespaces when porttrace stops: their
+# closes are owed but not lost (porttrace looks for them in every namespace
+# before it counts a close as never seen), in both attach modes. Then they
+# close, after porttrace: no record of that.
+t_open_at_stop()
+{
+	local mode ns_a ns_b n_a=500 n_b=300 out recs want
+	need_hold || return
+	scale_ns 1024 65535 || return
+	ns_a=$NS
+	scale_ns 1024 65535 || return
+	ns_b=$NS
+	for mode in tp_btf tracepoint; do
+		out=$T/pt-$mode.out
+		PT_STDOUT=$out start_pt "pt$mode" -o json -k connect,accept,close --attach="$mode" || return
+		NS=$ns_a
+		start_hold "srva$mode" server -a 127.0.0.1 -p 8201 -n $n_a -K -t 60 \
+			-r "$T/srva$mode.ready" -d "$T/srva$mode.done" || return
+		wait_hold "srva$mode" "$T/srva$mode.ready" '^pid=' 10 || return
+		start_hold "clia$mode" client -c 127.0.0.1 -p 8201 -n $n_a -K -t 60 \
+			-r "$T/clia$mode.ready" -g "$T/go$mode" -d "$T/clia$mode.done" || return
+		NS=$ns_b
+		start_hold "srvb$mode" server -a 127.0.0.1 -p 8202 -n $n_b -K -t 60 \
+			-r "$T/srvb$mode.ready" -d "$T/srvb$mode.done" || return
+		wait_hold "srvb$mode" "$T/srvb$mode.ready" '^pid=' 10 || return
+		start_hold "clib$mode" client -c 127.0.0.1 -p 8202 -n $n_b -K -t 60 \
+			-r "$T/clib$mode.ready" -g "$T/go$mode" -d "$T/clib$mode.done" || return
+		wait_hold "clia$mode" "$T/clia$mode.ready" '^pid=' 30 || return
+		wait_hold "clib$mode" "$T/clib$mode.ready" '^pid=' 30 || return
+		wait_hold "srva$mode" "$T/srva$mode.done" 'accepted=' 30 || return
+		wait_hold "srvb$mode" "$T/srvb$mode.done" 'accepted=' 30 || return
+		want=$((2 * (n_a + n_b)))
+		wait_lines "$out" "$want" 10
+		# still open: a close owed in each namespace, none lost
+		stop_pt "pt$mode" || return
+		touch "$T/go$mode"
+		wait_hold "clia$mode" "$T/clia$mode.done" '^closed=' 30 || return
+		wait_hold "clib$mode" "$T/clib$mode.done" '^closed=' 30 || return
+		recs=$(grep -Ec '"server_port":820[12],' "$out")
+		[[ $recs == "$want" ]] ||
+			fail "$mode: expected $want connect and accept records of ports 8201-8202, got $recs"
+		grep -q '"kind":"close".*"server_port":820[12],' "$out" &&
+			fail "$mode: a close record of a connection that closed after porttrace stopped"
+		grep -q '"kind":"stats"' "$out" && fail "$mode: a stats record: $(grep '"kind":"stats"' "$out")"
+		note "$mode: $PT_SUMMARY"
+	done
+}
+
 # ------------------------------------------------------------ main
 
 TESTS=(
 	"t_hold_100k|100,000 TCP connections held open at once, then closed: one connect, accept, client and server close each, right pids; none missing that was not counted lost"
 	"t_netns_phantom|--netns=A while namespace B churns RST-closed connections: no record of B's ports, pids or addresses; A's records exact"
+	"t_open_at_stop|800 connections open in two namespaces when porttrace stops, in both attach modes: 0 lost (their closes are owed, not lost); no close record after it stopped"
 	"t_rst_accept_race|20,000 RST closes from 250 source addresses racing accept(): one accept record each (ok or reset), never two; closes exact"
 )
 

@@ -109,10 +109,11 @@ static void make_stats(struct pt_stats *st)
 	memset(st, 0, sizeof(*st));
 	strcpy(st->time, "2026-11-23T08:41:00.000001Z");
 	st->events = 1000;
-	st->lost = 8;
+	st->lost = 11;
 	st->lost_ringbuf = 5;
 	st->lost_state = 1;
 	st->lost_recursion = 2;
+	st->lost_unseen = 3;
 }
 
 /* Output captured in memory; done() returns the whole text (caller frees). */
@@ -629,8 +630,8 @@ static void test_json_stats(void **state)
 	out = cap_done(&c);
 	assert_string_equal(out,
 		"{\"time\":\"2026-11-23T08:41:00.000001Z\",\"kind\":\"stats\","
-		"\"events\":1000,\"lost\":8,\"lost_ringbuf\":5,"
-		"\"lost_state\":1,\"lost_recursion\":2}\n");
+		"\"events\":1000,\"lost\":11,\"lost_ringbuf\":5,"
+		"\"lost_state\":1,\"lost_recursion\":2,\"lost_unseen\":3}\n");
 	free(out);
 }
 
@@ -776,7 +777,7 @@ static void test_csv_stats(void **state)
 	/* time, kind, 17 empty, evidence, 8 empty */
 	assert_string_equal(out + strlen(csv_header),
 		"2026-11-23T08:41:00.000001Z,stats,,,,,,,,,,,,,,,,,,"
-		"events=1000 lost=8 lost_ringbuf=5 lost_state=1 lost_recursion=2,,,,,,,,\r\n");
+		"events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3,,,,,,,,\r\n");
 	free(out);
 }
 
@@ -894,7 +895,7 @@ static void test_csv_roundtrip(void **state)
 		if (col != 19)
 			assert_string_equal(r->f[col], "");
 	assert_string_equal(r->f[19],
-			    "events=1000 lost=8 lost_ringbuf=5 lost_state=1 lost_recursion=2");
+			    "events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3");
 	assert_int_equal(csv_next(&p, end, r), 0);
 	free(buf);
 	free(r);

@@ -595,6 +595,18 @@ t_rst_accept_race()
 	note "t_rst_accept_race: $(secs_since "$t0") s"
 }
 
+# hold_open TAG PORT N GO: N connections in $NS held open until GO exists
+# (server srvTAG, client cliTAG, their files $T/{srv,cli}TAG.*)
+hold_open()
+{
+	local tag=$1 port=$2 n=$3 go=$4
+	start_hold "srv$tag" server -a 127.0.0.1 -p "$port" -n "$n" -K -t 60 \
+		-r "$T/srv$tag.ready" -d "$T/srv$tag.done" || return
+	wait_hold "srv$tag" "$T/srv$tag.ready" '^pid=' 10 || return
+	start_hold "cli$tag" client -c 127.0.0.1 -p "$port" -n "$n" -K -t 60 \
+		-r "$T/cli$tag.ready" -g "$go" -d "$T/cli$tag.done"
+}
+
 # Connections still open in two namespaces when porttrace stops: their
 # closes are owed but not lost (porttrace looks for them in every namespace
 # before it counts a close as never seen), in both attach modes. Then they
@@ -610,18 +622,8 @@ t_open_at_stop()
 	for mode in tp_btf tracepoint; do
 		out=$T/pt-$mode.out
 		PT_STDOUT=$out start_pt "pt$mode" -o json -k connect,accept,close --attach="$mode" || return
-		NS=$ns_a
-		start_hold "srva$mode" server -a 127.0.0.1 -p 8201 -n $n_a -K -t 60 \
-			-r "$T/srva$mode.ready" -d "$T/srva$mode.done" || return
-		wait_hold "srva$mode" "$T/srva$mode.ready" '^pid=' 10 || return
-		start_hold "clia$mode" client -c 127.0.0.1 -p 8201 -n $n_a -K -t 60 \
-			-r "$T/clia$mode.ready" -g "$T/go$mode" -d "$T/clia$mode.done" || return
-		NS=$ns_b
-		start_hold "srvb$mode" server -a 127.0.0.1 -p 8202 -n $n_b -K -t 60 \
-			-r "$T/srvb$mode.ready" -d "$T/srvb$mode.done" || return
-		wait_hold "srvb$mode" "$T/srvb$mode.ready" '^pid=' 10 || return
-		start_hold "clib$mode" client -c 127.0.0.1 -p 8202 -n $n_b -K -t 60 \
-			-r "$T/clib$mode.ready" -g "$T/go$mode" -d "$T/clib$mode.done" || return
+		NS=$ns_a hold_open "a$mode" 8201 $n_a "$T/go$mode" || return
+		NS=$ns_b hold_open "b$mode" 8202 $n_b "$T/go$mode" || return
 		wait_hold "clia$mode" "$T/clia$mode.ready" '^pid=' 30 || return
 		wait_hold "clib$mode" "$T/clib$mode.ready" '^pid=' 30 || return
 		wait_hold "srva$mode" "$T/srva$mode.done" 'accepted=' 30 || return

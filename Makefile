@@ -98,7 +98,7 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUTPUT)/tests
 
 $(OUTPUT)/tests/peer: tests/e2e/peer.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -DHAVE_LIBURING $< -o $@ -luring
+	$(Q)$(CC) $(CFLAGS) -DHAVE_LIBURING $< -o $@ -luring -lpthread
 
 $(OUTPUT)/tests/hold: tests/e2e/hold.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -25,7 +25,8 @@ struct proc_info {
 	__u32 uid;
 	__u8 cg_ok;		/* inside --cgroup, when set */
 	__u8 __pad[3];
-	char comm[PT_COMM_LEN];
+	char comm[PT_COMM_LEN];		/* the process's name */
+	char thread[PT_COMM_LEN];	/* the thread's */
 };
 
 /* a flow by its ends, as its client socket sees them */
@@ -335,7 +336,16 @@ static __always_inline void proc_read(struct proc_info *p)
 	p->uid = (__u32)bpf_get_current_uid_gid();
 	p->cgroup_id = bpf_get_current_cgroup_id();
 	p->cg_ok = !targ_cgroup || bpf_current_task_under_cgroup(&cgroup_filter, 0) == 1;
-	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	/* the process's name is its leader's: a worker thread (an acceptor, an
+	 * io-wq worker) has its own, kept as thread */
+	bpf_get_current_comm(p->thread, sizeof(p->thread));
+	if (p->pid == p->tid) {
+		__builtin_memcpy(p->comm, p->thread, sizeof(p->comm));
+	} else {
+		struct task_struct *t = (void *)bpf_get_current_task();
+
+		BPF_CORE_READ_STR_INTO(&p->comm, t, group_leader, comm);
+	}
 }
 
 /* ---- state accessors --------------------------------------------------- */
@@ -449,6 +459,7 @@ static __always_inline void event_proc(struct pt_event *e, const struct proc_inf
 	e->uid = p->uid;
 	e->cgroup_id = p->cgroup_id;
 	__builtin_memcpy(e->comm, p->comm, PT_COMM_LEN);
+	__builtin_memcpy(e->thread, p->thread, PT_COMM_LEN);
 }
 
 static __always_inline void event_submit(struct pt_event *e)

@@ -117,7 +117,8 @@ struct pt_event {
 	__u64 cgroup_id;
 	__u8 client_addr[16];
 	__u8 server_addr[16];
-	char comm[PT_COMM_LEN];
+	char comm[PT_COMM_LEN];	/* the process's name (its thread-group leader's) */
+	char thread[PT_COMM_LEN];	/* the thread's own name */
 	__u16 result;		/* connect: 0, errno or PT_RESULT_*; close: sk_err */
 	__u8 side;		/* enum pt_side */
 	__u8 flags;		/* PT_F_* */
@@ -129,7 +130,7 @@ struct pt_event {
 	__u64 sock_id;		/* identifies the socket within one run */
 };
 
-_Static_assert(sizeof(struct pt_event) == 144, "pt_event layout changed");
+_Static_assert(sizeof(struct pt_event) == 160, "pt_event layout changed");
 
 /* Per-CPU counters (array map "counters"), summed by user space. */
 enum pt_counter {

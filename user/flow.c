@@ -207,6 +207,13 @@ const char *pt_closed_first_str(const struct pt_event *ev)
 	return "server";
 }
 
+/* a worker thread with a name of its own: comm is its process's */
+bool pt_thread_named(const struct pt_event *ev)
+{
+	return ev->tid != ev->pid && ev->thread[0] &&
+	       strncmp(ev->thread, ev->comm, sizeof(ev->comm)) != 0;
+}
+
 bool pt_has_client(const struct pt_event *ev)
 {
 	return ev->kind != PT_EV_LISTEN && ev->kind != PT_EV_UNLISTEN;

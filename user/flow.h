@@ -68,5 +68,6 @@ const char *pt_result_str(unsigned int result);
 const char *pt_closed_first_str(const struct pt_event *ev);
 /* listen/unlisten records have no client side */
 bool pt_has_client(const struct pt_event *ev);
+bool pt_thread_named(const struct pt_event *ev);
 
 #endif /* PT_FLOW_H */

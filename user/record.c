@@ -18,6 +18,7 @@ const char *const pt_field_names[PT_NFIELDS] = {
 	[PT_FLD_SIDE] = "side",
 	[PT_FLD_PID] = "pid",
 	[PT_FLD_COMM] = "comm",
+	[PT_FLD_THREAD] = "thread",
 	[PT_FLD_UID] = "uid",
 	[PT_FLD_CGROUP_ID] = "cgroup_id",
 	[PT_FLD_CONTAINER_ID] = "container_id",
@@ -97,6 +98,10 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 		r->v[PT_FLD_COMM] = (struct pt_value){
 			PT_VAL_STR, e->comm, sizeof(e->comm),
 		};
+		if (pt_thread_named(e))
+			r->v[PT_FLD_THREAD] = (struct pt_value){
+				PT_VAL_STR, e->thread, sizeof(e->thread),
+			};
 		set_u64(r, PT_FLD_UID, e->uid);
 	} else {
 		set_str(r, PT_FLD_COMM, "");

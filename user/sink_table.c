@@ -131,18 +131,33 @@ static void short_time(char buf[9], const struct pt_flow *f)
 	}
 }
 
-/* With no process behind the record, the comm read then is not its owner. */
+/*
+ * With no process behind the record, the comm read then is not its owner.
+ * A worker thread with its own name shows as process/thread.
+ */
 static void pid_comm(char *pid, size_t pidn, char *comm, size_t commn,
 		     const struct pt_event *e)
 {
+	char raw[2 * PT_COMM_LEN + 1];
+	size_t n;
+
 	if (e->attribution == PT_ATTR_NONE) {
 		snprintf(pid, pidn, "-");
 		comm[0] = '\0';
 		return;
 	}
 	snprintf(pid, pidn, "%u", e->pid);
+	n = strnlen(e->comm, sizeof(e->comm));
+	memcpy(raw, e->comm, n);
+	if (pt_thread_named(e)) {
+		size_t t = strnlen(e->thread, sizeof(e->thread));
+
+		raw[n++] = '/';
+		memcpy(raw + n, e->thread, t);
+		n += t;
+	}
 	/* the escaper never splits an escape, so cutting it here is safe */
-	esc_term(comm, commn, e->comm, sizeof(e->comm));
+	esc_term(comm, commn, raw, n);
 }
 
 /*

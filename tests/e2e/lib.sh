@@ -13,7 +13,7 @@ PEER=${PEER:-./.output/tests/peer}
 # the JSON/CSV columns, in order
 COLUMNS_LIST="time kind proto family pid comm uid cgroup_id netns client_addr client_port client_port_class server_addr server_port server_port_class flow_class ephemeral_range evidence attribution"
 # every field of every record kind, exactly and in this order
-COLUMNS_ALL="time kind proto family side pid comm uid cgroup_id container_id netns client_addr client_port client_port_class server_addr server_port server_port_class flow_class ephemeral_range evidence attribution result latency_us duration_ms tx_bytes rx_bytes closed_first bound"
+COLUMNS_ALL="time kind proto family side pid comm thread uid cgroup_id container_id netns client_addr client_port client_port_class server_addr server_port server_port_class flow_class ephemeral_range evidence attribution result latency_us duration_ms tx_bytes rx_bytes closed_first bound"
 
 TEST_NUM=0
 TEST_FAILED=0

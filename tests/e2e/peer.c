@@ -8,7 +8,8 @@
  *   peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI] [-k COUNT] [-q]
  *               [-E] [-O] [-S SYNCNT] [-K] [-H MSEC] [-X SEND:RECV] [-Z] [-u]
  *               [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]
- *   (both: [-N COMM] sets the process name, up to 15 bytes of anything)
+ *   (both: [-N COMM] sets the process name, up to 15 bytes of anything;
+ *    [-T NAME] does the socket work in a second thread named NAME)
  *
  * The server listens (port 0 = kernel's choice), writes "pid=P port=N" to
  * READY_FILE, then accepts ACCEPTS connections one after another (accept4(),
@@ -51,6 +52,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -100,6 +102,7 @@ struct opts {
 	const char *pid_file;
 	const char *go_file;
 	const char *comm;
+	const char *thread;	/* -T */
 };
 
 static void die(const char *what)
@@ -118,7 +121,7 @@ static void usage(void)
 		"                   [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]\n"
 		"       server: [-U] [-H MSEC] [-X SEND:RECV] [-u] [-L]\n"
 		"       client: [-E] [-O] [-S SYNCNT] [-K] [-H MSEC] [-X SEND:RECV] [-Z] [-u]\n"
-		"       both: [-N COMM]\n");
+		"       both: [-N COMM] [-T THREAD]\n");
 	exit(2);
 }
 
@@ -567,6 +570,16 @@ next:
 	return 0;
 }
 
+/* -T: the socket work in a thread of its own name; the process keeps its own */
+static void *worker(void *arg)
+{
+	struct opts *o = arg;
+
+	if (prctl(PR_SET_NAME, o->thread, 0, 0, 0))
+		die("prctl PR_SET_NAME");
+	return (void *)(long)(o->server ? run_server(o) : run_client(o));
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {
@@ -585,7 +598,7 @@ int main(int argc, char **argv)
 	argv++;
 	argc--;
 
-	while ((c = getopt(argc, argv, "6AqEOKZuULa:b:c:p:n:r:i:g:s:R:k:D:W:t:N:S:H:X:")) != -1) {
+	while ((c = getopt(argc, argv, "6AqEOKZuULa:b:c:p:n:r:i:g:s:R:k:D:W:t:N:T:S:H:X:")) != -1) {
 		switch (c) {
 		case '6': o.v6 = true; break;
 		case 'A': o.plain_accept = true; break;
@@ -621,6 +634,7 @@ int main(int argc, char **argv)
 		case 'g': o.go_file = optarg; break;
 		case 'b': o.srcaddr = optarg; break;
 		case 'N': o.comm = optarg; break;
+		case 'T': o.thread = optarg; break;
 		case 'R':
 			if (sscanf(optarg, "%ld-%ld", &o.range_lo, &o.range_hi) != 2 ||
 			    o.range_lo < 1 || o.range_hi > 65535 || o.range_lo > o.range_hi) {
@@ -656,5 +670,13 @@ int main(int argc, char **argv)
 	write_file(o.pid_file, line);
 	wait_go(o.go_file);
 
+	if (o.thread) {
+		pthread_t t;
+		void *ret;
+
+		if (pthread_create(&t, NULL, worker, &o) || pthread_join(t, &ret))
+			die("pthread");
+		return (int)(long)ret;
+	}
 	return o.server ? run_server(&o) : run_client(&o);
 }

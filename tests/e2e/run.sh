@@ -385,6 +385,42 @@ t_attribution()
 	expect_total "$OUT" 0 '.comm != "peer" or .attribution != "syscall"'
 }
 
+# A server that accepts in a thread of its own name, a client that connects
+# from one: comm is each process's name, thread the worker's; -c matches the
+# process's name, not the thread's; the table shows process/thread.
+t_thread_name()
+{
+	local spid
+	new_ns || return
+	OUT=$T/pt.out
+	start_pt pt -o json -k connect,accept,close || return
+	PT_STDOUT=$T/ptc.out start_pt ptc -o json -k connect,accept,close -c srvproc || return
+	PT_STDOUT=$T/ptt.out start_pt ptt -o json -k connect,accept,close -c acceptor || return
+	PT_STDOUT=$T/pttab.out start_pt pttab -o table || return
+	start_server srv -p 8080 -N srvproc -T acceptor || return
+	spid=$SRV_PID
+	run_client cli -c 127.0.0.1 -p 8080 -N cliproc -T dialer || return
+	wait_server srv
+	wait_recs "$OUT" 4
+	wait_recs "$T/ptc.out" 2
+	wait_recs "$T/pttab.out" 2
+	sleep 0.3
+	stop_pt pt
+	stop_pt ptc
+	stop_pt ptt
+	stop_pt pttab
+	expect_record "$OUT" accept "$CLI_SPORT" 8080 pid="$spid" comm=srvproc thread=acceptor
+	expect_record "$OUT" connect "$CLI_SPORT" 8080 pid="$CLI_PID" comm=cliproc thread=dialer
+	expect_one "$OUT" "server close" '.kind == "close" and .side == "server"' pid="$spid" comm=srvproc thread=acceptor
+	expect_one "$OUT" "client close" '.kind == "close" and .side == "client"' pid="$CLI_PID" comm=cliproc thread=dialer
+	expect_total "$T/ptc.out" 2 '.comm == "srvproc" and .thread == "acceptor"'
+	expect_total "$T/ptc.out" 2
+	expect_total "$T/ptt.out" 0
+	# COMM is 15 wide: srvproc/accepto
+	grep -Eq "accept +$spid srvproc/accept" "$T/pttab.out" ||
+		fail "table: no 'accept $spid srvproc/accept...' row:" "$(cat "$T/pttab.out")"
+}
+
 # ------------------------------------------------------------ filters
 
 t_filter_pid_server()
@@ -827,6 +863,7 @@ TESTS=(
 	"t_attach_tracepoint|--attach=tracepoint (classic tracepoint fallback): same ipv4 records"
 	"t_preexisting_listener|listener opened before porttrace started: server port still static by its listener"
 	"t_attribution|attribution: 30 flows, accept()/accept4() pid is the server's, connect pid the client's"
+	"t_thread_name|a worker thread with its own name: comm is the process's name, thread the worker's, -c matches the process; table shows process/thread"
 	"t_filter_pid_server|-p SERVER_PID: only that server's accept"
 	"t_filter_pid_list|-p CLIENT,SERVER of two flows: exactly their connect and accept"
 	"t_filter_port|-P 7001,5555: flows with either port at either end, nothing else"

@@ -21,10 +21,10 @@
 
 #define T_TIME	"2026-11-23T08:40:01.123456Z"
 #define CID	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-#define NCOLS	28
+#define NCOLS	29
 
 static const char csv_header[] =
-	"time,kind,proto,family,side,pid,comm,uid,cgroup_id,container_id,netns,"
+	"time,kind,proto,family,side,pid,comm,thread,uid,cgroup_id,container_id,netns,"
 	"client_addr,client_port,client_port_class,"
 	"server_addr,server_port,server_port_class,"
 	"flow_class,ephemeral_range,evidence,attribution,"
@@ -299,7 +299,7 @@ static void test_json_connect_ok(void **state)
 	json_is(&f,
 		"{\"time\":\"" T_TIME "\",\"kind\":\"connect\",\"proto\":\"tcp\","
 		"\"family\":\"ipv4\",\"side\":\"client\",\"pid\":4242,"
-		"\"comm\":\"curl\",\"uid\":1000,\"cgroup_id\":7654,"
+		"\"comm\":\"curl\",\"thread\":null,\"uid\":1000,\"cgroup_id\":7654,"
 		"\"container_id\":null,\"netns\":4026531840,"
 		"\"client_addr\":\"10.0.0.1\",\"client_port\":40000,"
 		"\"client_port_class\":\"ephemeral\","
@@ -325,7 +325,7 @@ static void test_json_connect_refused(void **state)
 	json_is(&f,
 		"{\"time\":\"" T_TIME "\",\"kind\":\"connect\",\"proto\":\"tcp\","
 		"\"family\":\"ipv4\",\"side\":\"client\",\"pid\":4242,"
-		"\"comm\":\"curl\",\"uid\":1000,\"cgroup_id\":7654,"
+		"\"comm\":\"curl\",\"thread\":null,\"uid\":1000,\"cgroup_id\":7654,"
 		"\"container_id\":null,\"netns\":4026531840,"
 		"\"client_addr\":\"10.0.0.1\",\"client_port\":40000,"
 		"\"client_port_class\":\"ephemeral\","
@@ -375,7 +375,7 @@ static void test_json_udp_container(void **state)
 	json_is(&f,
 		"{\"time\":\"" T_TIME "\",\"kind\":\"connect\",\"proto\":\"udp\","
 		"\"family\":\"ipv4\",\"side\":\"client\",\"pid\":4242,"
-		"\"comm\":\"curl\",\"uid\":1000,"
+		"\"comm\":\"curl\",\"thread\":null,\"uid\":1000,"
 		"\"cgroup_id\":18446744073709551615,"
 		"\"container_id\":\"" CID "\",\"netns\":4026531840,"
 		"\"client_addr\":\"10.0.0.1\",\"client_port\":40000,"
@@ -419,7 +419,7 @@ static void test_json_accept_unattributed(void **state)
 	json_is(&f,
 		"{\"time\":\"" T_TIME "\",\"kind\":\"accept\",\"proto\":\"tcp\","
 		"\"family\":\"ipv6\",\"side\":\"server\",\"pid\":null,"
-		"\"comm\":\"\",\"uid\":null,\"cgroup_id\":null,"
+		"\"comm\":\"\",\"thread\":null,\"uid\":null,\"cgroup_id\":null,"
 		"\"container_id\":null,\"netns\":4026531840,"
 		"\"client_addr\":\"fe80::1\",\"client_port\":40000,"
 		"\"client_port_class\":\"static\","
@@ -449,7 +449,7 @@ static void test_json_accept_listener(void **state)
 	set_comm(&e, "nginx", 5);
 	out = render_flow(&sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"side\":\"server\",\"pid\":880,"
-				    "\"comm\":\"nginx\",\"uid\":1000,"));
+				    "\"comm\":\"nginx\",\"thread\":null,\"uid\":1000,"));
 	assert_non_null(strstr(out, ",\"attribution\":\"listener\","
 				    "\"result\":\"ok\",\"latency_us\":null,"));
 	free(out);
@@ -465,7 +465,7 @@ static void test_json_listen_bound(void **state)
 	json_is(&f,
 		"{\"time\":\"" T_TIME "\",\"kind\":\"listen\",\"proto\":\"tcp\","
 		"\"family\":\"ipv4\",\"side\":\"server\",\"pid\":880,"
-		"\"comm\":\"nginx\",\"uid\":0,\"cgroup_id\":7654,"
+		"\"comm\":\"nginx\",\"thread\":null,\"uid\":0,\"cgroup_id\":7654,"
 		"\"container_id\":null,\"netns\":4026531840,"
 		"\"client_addr\":null,\"client_port\":null,"
 		"\"client_port_class\":null,"
@@ -509,7 +509,7 @@ static void test_json_unlisten(void **state)
 	json_is(&f,
 		"{\"time\":\"" T_TIME "\",\"kind\":\"unlisten\",\"proto\":\"tcp\","
 		"\"family\":\"ipv6\",\"side\":\"server\",\"pid\":880,"
-		"\"comm\":\"nginx\",\"uid\":0,\"cgroup_id\":7654,"
+		"\"comm\":\"nginx\",\"thread\":null,\"uid\":0,\"cgroup_id\":7654,"
 		"\"container_id\":null,\"netns\":4026531840,"
 		"\"client_addr\":null,\"client_port\":null,"
 		"\"client_port_class\":null,"
@@ -532,7 +532,7 @@ static void test_json_close(void **state)
 	json_is(&f,
 		"{\"time\":\"" T_TIME "\",\"kind\":\"close\",\"proto\":\"tcp\","
 		"\"family\":\"ipv4\",\"side\":\"client\",\"pid\":4242,"
-		"\"comm\":\"curl\",\"uid\":1000,\"cgroup_id\":7654,"
+		"\"comm\":\"curl\",\"thread\":null,\"uid\":1000,\"cgroup_id\":7654,"
 		"\"container_id\":null,\"netns\":4026531840,"
 		"\"client_addr\":\"10.0.0.1\",\"client_port\":40000,"
 		"\"client_port_class\":\"ephemeral\","
@@ -606,7 +606,7 @@ static void test_json_hostile_comm(void **state)
 			set_comm(&e, cases[i].comm, cases[i].len);
 			out = render_flow(&sink_json_ops, &f);
 			snprintf(want, sizeof(want),
-				 ",\"comm\":\"%s\",\"uid\":1000,", cases[i].want);
+				 ",\"comm\":\"%s\",\"thread\":null,\"uid\":1000,", cases[i].want);
 			if (!strstr(out, want))
 				fail_msg("kind %u case %zu: %s lacks %s",
 					 kinds[k], i, out, want);
@@ -696,14 +696,14 @@ static void test_csv_rows(void **state)
 
 	(void)state;
 	make_flow(&e, &f);
-	csv_is(&f, T_TIME ",connect,tcp,ipv4,client,4242,curl,1000,7654,,"
+	csv_is(&f, T_TIME ",connect,tcp,ipv4,client,4242,curl,,1000,7654,,"
 		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		   "ephemeral-to-static,32768-60999,"
 		   "client=socket server=listener,syscall,ok,1234,,,,,\r\n");
 
 	e.result = ECONNREFUSED;
 	e.latency_ns = 250999;
-	csv_is(&f, T_TIME ",connect,tcp,ipv4,client,4242,curl,1000,7654,,"
+	csv_is(&f, T_TIME ",connect,tcp,ipv4,client,4242,curl,,1000,7654,,"
 		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		   "ephemeral-to-static,32768-60999,"
 		   "client=socket server=listener,syscall,refused,250,,,,,\r\n");
@@ -713,7 +713,7 @@ static void test_csv_rows(void **state)
 	e.server_port = 53;
 	e.latency_ns = 0;
 	f.container_id = CID;
-	csv_is(&f, T_TIME ",connect,udp,ipv4,client,4242,curl,1000,7654," CID ","
+	csv_is(&f, T_TIME ",connect,udp,ipv4,client,4242,curl,,1000,7654," CID ","
 		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,53,static,"
 		   "ephemeral-to-static,32768-60999,"
 		   "client=socket server=listener,syscall,ok,0,,,,,\r\n");
@@ -729,25 +729,25 @@ static void test_csv_rows(void **state)
 	strcpy(f.client_addr, "fe80::1");
 	strcpy(f.server_addr, "::1");
 	f.client_evidence = PT_EVID_PEER;
-	csv_is(&f, T_TIME ",accept,tcp,ipv6,server,,,,,,"
+	csv_is(&f, T_TIME ",accept,tcp,ipv6,server,,,,,,,"
 		   "4026531840,fe80::1,40000,ephemeral,::1,443,static,"
 		   "ephemeral-to-static,32768-60999,"
 		   "client=peer-socket server=listener,none,reset,,,,,,\r\n");
 
 	make_listen(&e, &f, true);
-	csv_is(&f, T_TIME ",listen,tcp,ipv4,server,880,nginx,0,7654,,"
+	csv_is(&f, T_TIME ",listen,tcp,ipv4,server,880,nginx,,0,7654,,"
 		   "4026531840,,,,0.0.0.0,80,static,,32768-60999,"
 		   "server=socket,syscall,,,,,,,true\r\n");
 
 	make_listen(&e, &f, false);
 	e.kind = PT_EV_UNLISTEN;
 	e.flags = PT_F_INVENTORY;
-	csv_is(&f, T_TIME ",unlisten,tcp,ipv4,server,880,nginx,0,7654,,"
+	csv_is(&f, T_TIME ",unlisten,tcp,ipv4,server,880,nginx,,0,7654,,"
 		   "4026531840,,,,0.0.0.0,80,ephemeral,,32768-60999,"
 		   "server=socket,syscall,,,,,,,false\r\n");
 
 	make_close(&e, &f);
-	csv_is(&f, T_TIME ",close,tcp,ipv4,client,4242,curl,1000,7654,,"
+	csv_is(&f, T_TIME ",close,tcp,ipv4,client,4242,curl,,1000,7654,,"
 		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		   "ephemeral-to-static,32768-60999,"
 		   "client=socket server=listener,syscall,,,1500,1000,2000000,"
@@ -755,7 +755,7 @@ static void test_csv_rows(void **state)
 
 	e.result = ECONNRESET;
 	e.flags = 0;
-	csv_is(&f, T_TIME ",close,tcp,ipv4,client,4242,curl,1000,7654,,"
+	csv_is(&f, T_TIME ",close,tcp,ipv4,client,4242,curl,,1000,7654,,"
 		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		   "ephemeral-to-static,32768-60999,"
 		   "client=socket server=listener,syscall,reset,,1500,1000,"
@@ -774,9 +774,9 @@ static void test_csv_stats(void **state)
 	assert_int_equal(sink_csv_ops.write_stats(&c.s, &st), 0);
 	out = cap_done(&c);
 	assert_int_equal(strncmp(out, csv_header, strlen(csv_header)), 0);
-	/* time, kind, 17 empty, evidence, 8 empty */
+	/* time, kind, 18 empty, evidence, 8 empty */
 	assert_string_equal(out + strlen(csv_header),
-		"2026-11-23T08:41:00.000001Z,stats,,,,,,,,,,,,,,,,,,"
+		"2026-11-23T08:41:00.000001Z,stats,,,,,,,,,,,,,,,,,,,"
 		"events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3,,,,,,,,\r\n");
 	free(out);
 }
@@ -863,8 +863,9 @@ static void test_csv_roundtrip(void **state)
 	assert_int_equal(r->nf, NCOLS);
 	assert_string_equal(r->f[0], "time");
 	assert_string_equal(r->f[6], "comm");
-	assert_string_equal(r->f[20], "attribution");
-	assert_string_equal(r->f[27], "bound");
+	assert_string_equal(r->f[7], "thread");
+	assert_string_equal(r->f[21], "attribution");
+	assert_string_equal(r->f[28], "bound");
 
 	for (k = 0; k < nkinds; k++) {
 		for (i = 0; i < ncases; i++) {
@@ -884,7 +885,7 @@ static void test_csv_roundtrip(void **state)
 					fail_msg("kind %u case %zu: column %d "
 						 "starts a formula: %s", kinds[k],
 						 i, col, r->f[col]);
-			assert_string_equal(r->f[20], "syscall");
+			assert_string_equal(r->f[21], "syscall");
 		}
 	}
 
@@ -892,9 +893,9 @@ static void test_csv_roundtrip(void **state)
 	assert_int_equal(r->nf, NCOLS);
 	assert_string_equal(r->f[1], "stats");
 	for (col = 2; col < NCOLS; col++)
-		if (col != 19)
+		if (col != 20)
 			assert_string_equal(r->f[col], "");
-	assert_string_equal(r->f[19],
+	assert_string_equal(r->f[20],
 			    "events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3");
 	assert_int_equal(csv_next(&p, end, r), 0);
 	free(buf);
@@ -917,7 +918,7 @@ static void test_csv_raw(void **state)
 	assert_int_equal(sink_csv_ops.write_flow(&c.s, &f), 0);
 	out = cap_done(&c);
 	assert_string_equal(out + strlen(csv_header),
-		T_TIME ",connect,tcp,ipv4,client,4242,\"=1+1,\"\"x\"\"\",1000,7654,,"
+		T_TIME ",connect,tcp,ipv4,client,4242,\"=1+1,\"\"x\"\"\",,1000,7654,,"
 		"4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		"ephemeral-to-static,32768-60999,"
 		"client=socket server=listener,syscall,ok,1234,,,,,\r\n");
@@ -978,6 +979,54 @@ static void table_is(const struct pt_flow *f, const char *row)
 
 	snprintf(want, sizeof(want), "%s%s", TABLE_HEADER, row);
 	assert_string_equal(out, want);
+	free(out);
+}
+
+/*
+ * A worker thread with a name of its own: comm stays the process's name
+ * (what -c matches), thread carries the worker's, in every format; a thread
+ * named like its process, or the leader itself, has thread null.
+ */
+static void test_thread_field(void **state)
+{
+	struct pt_event e;
+	struct pt_flow f;
+	char *out;
+
+	(void)state;
+	make_flow(&e, &f);
+	memcpy(e.thread, "acceptor", 8);
+	out = render_flow(&sink_json_ops, &f);
+	assert_non_null(strstr(out, ",\"comm\":\"curl\",\"thread\":\"acceptor\",\"uid\":1000,"));
+	free(out);
+	csv_is(&f, T_TIME ",connect,tcp,ipv4,client,4242,curl,acceptor,1000,7654,,"
+		"4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
+		"ephemeral-to-static,32768-60999,client=socket server=listener,"
+		"syscall,ok,1234,,,,,\r\n");
+	table_is(&f,
+		"08:40:01 connect     4242 curl/acceptor   10.0.0.1:40000        "
+		"10.0.0.2:443          eph-static\n");
+
+	/* a hostile thread name is escaped like comm */
+	memset(e.thread, 0, sizeof(e.thread));
+	memcpy(e.thread, "\x1b[2J", 4);
+	out = render_flow(&sink_json_ops, &f);
+	assert_non_null(strstr(out, ",\"thread\":\"\\u001b[2J\","));
+	free(out);
+	out = render_flow(&sink_table_ops, &f);
+	assert_null(strchr(out, '\x1b'));
+	free(out);
+
+	/* the same name as the process's, or the leader: null */
+	memset(e.thread, 0, sizeof(e.thread));
+	memcpy(e.thread, "curl", 4);
+	out = render_flow(&sink_json_ops, &f);
+	assert_non_null(strstr(out, ",\"comm\":\"curl\",\"thread\":null,"));
+	free(out);
+	memcpy(e.thread, "other", 5);
+	e.tid = e.pid;
+	out = render_flow(&sink_json_ops, &f);
+	assert_non_null(strstr(out, ",\"thread\":null,"));
 	free(out);
 }
 
@@ -1503,6 +1552,7 @@ int main(void)
 		cmocka_unit_test(test_json_listen_unbound),
 		cmocka_unit_test(test_json_unlisten),
 		cmocka_unit_test(test_json_close),
+		cmocka_unit_test(test_thread_field),
 		cmocka_unit_test(test_json_close_reset),
 		cmocka_unit_test(test_json_hostile_comm),
 		cmocka_unit_test(test_csv_raw),

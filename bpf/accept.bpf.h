@@ -248,6 +248,36 @@ static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 }
 
 /*
+ * A multishot request (IORING_ACCEPT_MULTISHOT among them) posts each of its
+ * completions but the last without the request: no opcode to tell an accept
+ * by. Its result is then a file descriptor of this task's only if a child
+ * porttrace saw complete its handshake, and nobody has claimed yet, is there:
+ * the accept just installed it. (Any other completion's result — a byte
+ * count, a multishot recv's — that names such an fd is ruled out by the
+ * claim the accept leaves.) A multishot accept into fixed-file slots
+ * completes with a slot index instead, which names nothing here.
+ */
+static __always_inline void io_uring_aux_accepted(__s32 res)
+{
+	struct accept_claim *c;
+	struct sk_state *st;
+	struct sock *sk = fd_to_sock(res);
+	__u64 key = (__u64)sk;
+	__u16 family;
+
+	if (!sk || !sk_is_inet(sk, IPPROTO_TCP, &family))
+		return;
+	st = st_get(sk, false, !targ_classic);
+	if (!st || st->role != ST_CHILD)
+		return;
+	c = bpf_map_lookup_elem(&accepts, &key);
+	if (c && !c->died && !c->closed && claim_matches(c, st->tuple.netns, st->tuple.client_port,
+							    st->tuple.server_port))
+		return;
+	on_accepted(sk, PT_F_IO_URING);
+}
+
+/*
  * io_uring accepts bypass the accept syscalls. The completion is posted in
  * the submitting task or its io-wq worker, both of the owning process. An
  * accept into a fixed-file slot (IORING_FILE_INDEX) completes with 0, not an
@@ -259,7 +289,13 @@ static __always_inline void io_uring_accepted(void *req, __s32 res)
 	struct io_accept *acc = req;	/* the command overlays the request's head */
 	struct sock *sk;
 
-	if (res < 0 || BPF_CORE_READ(r, opcode) != IORING_OP_ACCEPT)
+	if (res < 0)
+		return;
+	if (!req) {
+		io_uring_aux_accepted(res);
+		return;
+	}
+	if (BPF_CORE_READ(r, opcode) != IORING_OP_ACCEPT)
 		return;
 	if (bpf_core_field_exists(acc->file_slot) && BPF_CORE_READ(acc, file_slot))
 		return;

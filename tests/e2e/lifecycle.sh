@@ -352,6 +352,45 @@ t_uring_accept()
 	done
 }
 
+# A multishot io_uring accept (one IORING_ACCEPT_MULTISHOT request for all):
+# each connection reported when it is accepted, like any accept — the
+# server's pid, attribution syscall, result ok — never as a reset from the
+# listener when it closes; its close record names the server too
+t_uring_multishot()
+{
+	local r rc cp n=3
+	new_ns || return
+	timeout 5 ip netns exec "$NS" "$PEER" server -M -n 0 -p 0 >/dev/null 2>"$T/probe.err"
+	rc=$?
+	if [[ $rc == 3 ]]; then
+		skip "peer built without liburing (needs -DHAVE_LIBURING -luring)"
+		return
+	elif [[ $rc != 0 ]]; then
+		fail "peer server -M: exit $rc: $(cat "$T/probe.err")"
+		return
+	fi
+	r=$(ns_range)
+	peer_common
+	OUT=$T/pt.out
+	start_pt pt -o json -k connect,accept,close || return
+	start_server srv -M -p 9602 -n $n || return
+	run_client cli -c 127.0.0.1 -p 9602 -k $n || return
+	wait_server srv
+	wait_recs "$OUT" $((4 * n))
+	sleep 0.3
+	stop_pt pt
+	expect_total "$OUT" $n '.kind == "accept"'
+	expect_total "$OUT" $((4 * n))
+	for cp in $CLI_SPORTS; do
+		expect_one "$OUT" "multishot accept" ".kind == \"accept\" and .client_port == $cp" \
+			proto=tcp family=ipv4 side=server "${COMMON[@]}" pid="$SRV_PID" \
+			server_port=9602 server_port_class=static flow_class=ephemeral-to-static \
+			ephemeral_range="$r" evidence="$EV_A" result=ok
+		expect_one "$OUT" "server close" ".kind == \"close\" and .side == \"server\" and .client_port == $cp" \
+			pid="$SRV_PID" comm=peer result=null
+	done
+}
+
 # A connection the kernel completed and the client reset (SO_LINGER 0)
 # before the server accepted it: one accept record, result reset, attributed
 # to the listener's owner; the server's later accept() of the dead
@@ -864,6 +903,7 @@ TESTS=(
 	"t_nginx|nginx master + 2 workers answering curl: accepts by workers, connects by curl, listen by master"
 	"t_blocked_accept|server blocked in accept() before porttrace started: one accept, its pid, syscall"
 	"t_uring_accept|io_uring accept (IORING_OP_ACCEPT): one accept record each, the server's pid"
+	"t_uring_multishot|io_uring multishot accept: each connection reported at its accept, the server's pid, ok; its close names the server"
 	"t_reset_before_accept|connection reset before accept: one accept record, result reset, attribution listener"
 	"t_udp|connected UDP over IPv4 and IPv6: connect records, classes by listener and by range"
 	"t_listeners|--listeners (json, csv, table) shows pre-existing sockets; live flows to them classified by listener"

@@ -2,7 +2,7 @@
 /*
  * peer: the two ends of a TCP flow for porttrace's end-to-end tests.
  *
- *   peer server [-6] [-a ADDR] [-p PORT] [-n ACCEPTS] [-A] [-U] [-W MSEC]
+ *   peer server [-6] [-a ADDR] [-p PORT] [-n ACCEPTS] [-A] [-U] [-M] [-W MSEC]
  *               [-X SEND:RECV] [-H MSEC] [-u] [-L]
  *               [-r READY_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]
  *   peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI] [-k COUNT] [-q]
@@ -38,6 +38,8 @@
  *   -L  server: listen() without bind(); the kernel picks the port then
  *   -U  server: accept through io_uring (built with -DHAVE_LIBURING -luring;
  *       without it -U exits 3 saying so)
+ *   -M  server: -U with one multishot accept request (IORING_ACCEPT_MULTISHOT,
+ *       Linux >= 5.19), armed again whenever it ends
  *
  * Server and client are separate processes so the tests can tell whose pid a
  * record carries. -i writes "pid=P" before any socket work and -g waits for
@@ -84,6 +86,7 @@ struct opts {
 	bool rst;		/* -Z */
 	bool udp;		/* -u */
 	bool uring;		/* -U */
+	bool multishot;		/* -M: -U with one multishot accept request */
 	bool autobind;		/* -L */
 	long syncnt;		/* -S, 0 = system default */
 	long hold_ms;		/* -H */
@@ -119,7 +122,7 @@ static void usage(void)
 		"       peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI]\n"
 		"                   [-k COUNT] [-q]\n"
 		"                   [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]\n"
-		"       server: [-U] [-H MSEC] [-X SEND:RECV] [-u] [-L]\n"
+		"       server: [-U] [-M] [-H MSEC] [-X SEND:RECV] [-u] [-L]\n"
 		"       client: [-E] [-O] [-S SYNCNT] [-K] [-H MSEC] [-X SEND:RECV] [-Z] [-u]\n"
 		"       both: [-N COMM] [-T THREAD]\n");
 	exit(2);
@@ -292,22 +295,30 @@ static void set_rst_close(int fd)
 }
 
 #ifdef HAVE_LIBURING
-static int uring_accept(struct io_uring *ring, int lfd)
+/* one accept through io_uring; with multishot, one request for them all */
+static int uring_accept(struct io_uring *ring, int lfd, bool multishot)
 {
+	static bool armed;
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	int ret;
 
-	sqe = io_uring_get_sqe(ring);
-	if (!sqe) {
-		fprintf(stderr, "peer: io_uring: no sqe\n");
-		exit(1);
-	}
-	io_uring_prep_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
-	ret = io_uring_submit(ring);
-	if (ret < 0) {
-		errno = -ret;
-		die("io_uring_submit");
+	if (!armed) {
+		sqe = io_uring_get_sqe(ring);
+		if (!sqe) {
+			fprintf(stderr, "peer: io_uring: no sqe\n");
+			exit(1);
+		}
+		if (multishot)
+			io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
+		else
+			io_uring_prep_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
+		ret = io_uring_submit(ring);
+		if (ret < 0) {
+			errno = -ret;
+			die("io_uring_submit");
+		}
+		armed = multishot;
 	}
 	do {
 		ret = io_uring_wait_cqe(ring, &cqe);
@@ -317,6 +328,8 @@ static int uring_accept(struct io_uring *ring, int lfd)
 		die("io_uring_wait_cqe");
 	}
 	ret = cqe->res;
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		armed = false;	/* the multishot request ended: arm it again */
 	io_uring_cqe_seen(ring, cqe);
 	if (ret < 0)
 		errno = -ret;
@@ -410,7 +423,7 @@ static int run_server(const struct opts *o)
 			nanosleep(&gap, NULL);
 #ifdef HAVE_LIBURING
 		if (o->uring)
-			c = uring_accept(&ring, fd);
+			c = uring_accept(&ring, fd, o->multishot);
 		else
 #endif
 		c = o->plain_accept ? accept(fd, NULL, NULL)
@@ -598,7 +611,7 @@ int main(int argc, char **argv)
 	argv++;
 	argc--;
 
-	while ((c = getopt(argc, argv, "6AqEOKZuULa:b:c:p:n:r:i:g:s:R:k:D:W:t:N:T:S:H:X:")) != -1) {
+	while ((c = getopt(argc, argv, "6AqEOKZuUMLa:b:c:p:n:r:i:g:s:R:k:D:W:t:N:T:S:H:X:")) != -1) {
 		switch (c) {
 		case '6': o.v6 = true; break;
 		case 'A': o.plain_accept = true; break;
@@ -609,6 +622,7 @@ int main(int argc, char **argv)
 		case 'Z': o.rst = true; break;
 		case 'u': o.udp = true; break;
 		case 'U': o.uring = true; break;
+		case 'M': o.uring = o.multishot = true; break;
 		case 'L': o.autobind = true; break;
 		case 'S': o.syncnt = num(optarg, 1, 127); break;
 		case 'H': o.hold_ms = num(optarg, 0, 600000); break;

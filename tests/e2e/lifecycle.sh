@@ -317,21 +317,29 @@ t_blocked_accept()
 		client_port="$CLI_SPORT" server_port=9501 server_port_class=static evidence="$EV_C"
 }
 
+# need_uring FLAG: peer's io_uring server mode FLAG works in $NS; a peer
+# built without liburing skips the test (returns 1 either way it cannot)
+need_uring()
+{
+	local rc
+	timeout 5 ip netns exec "$NS" "$PEER" server "$1" -n 0 -p 0 >/dev/null 2>"$T/probe.err"
+	rc=$?
+	if [[ $rc == 3 ]]; then
+		skip "peer built without liburing (needs -DHAVE_LIBURING -luring)"
+		return 1
+	elif [[ $rc != 0 ]]; then
+		fail "peer server $1: exit $rc: $(cat "$T/probe.err")"
+		return 1
+	fi
+}
+
 # IORING_OP_ACCEPT bypasses the accept syscalls: still exactly one accept
 # record, the server's
 t_uring_accept()
 {
-	local r rc
+	local r
 	new_ns || return
-	timeout 5 ip netns exec "$NS" "$PEER" server -U -n 0 -p 0 >/dev/null 2>"$T/probe.err"
-	rc=$?
-	if [[ $rc == 3 ]]; then
-		skip "peer built without liburing (needs -DHAVE_LIBURING -luring)"
-		return
-	elif [[ $rc != 0 ]]; then
-		fail "peer server -U: exit $rc: $(cat "$T/probe.err")"
-		return
-	fi
+	need_uring -U || return
 	r=$(ns_range)
 	peer_common
 	OUT=$T/pt.out
@@ -358,17 +366,9 @@ t_uring_accept()
 # listener when it closes; its close record names the server too
 t_uring_multishot()
 {
-	local r rc cp n=3
+	local r cp n=3
 	new_ns || return
-	timeout 5 ip netns exec "$NS" "$PEER" server -M -n 0 -p 0 >/dev/null 2>"$T/probe.err"
-	rc=$?
-	if [[ $rc == 3 ]]; then
-		skip "peer built without liburing (needs -DHAVE_LIBURING -luring)"
-		return
-	elif [[ $rc != 0 ]]; then
-		fail "peer server -M: exit $rc: $(cat "$T/probe.err")"
-		return
-	fi
+	need_uring -M || return
 	r=$(ns_range)
 	peer_common
 	OUT=$T/pt.out

@@ -60,6 +60,7 @@ static __always_inline struct listener_info *accept_evidence(struct accept_claim
 {
 	struct listener_info *li = listener_lookup(tk->netns, tk->server_port, PT_PROTO_TCP);
 	struct peer_info *pi;
+	struct tuple_key any;
 
 	if (li) {
 		c->server_origin = li->origin;
@@ -71,6 +72,17 @@ static __always_inline struct listener_info *accept_evidence(struct accept_claim
 		c->client_src = PT_SRC_PEER;
 		c->peer_local = 1;
 		bpf_map_delete_elem(&peers, tk);
+		return li;
+	}
+	/* a client in another namespace of this host */
+	any = *tk;
+	any.netns = 0;
+	pi = bpf_map_lookup_elem(&xpeers, &any);
+	if (pi) {
+		c->client_origin = pi->origin;
+		c->client_src = PT_SRC_PEER;
+		c->peer_local = 1;
+		bpf_map_delete_elem(&xpeers, &any);
 	}
 	return li;
 }
@@ -248,33 +260,25 @@ static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 }
 
 /*
- * A multishot request (IORING_ACCEPT_MULTISHOT among them) posts each of its
- * completions but the last without the request: no opcode to tell an accept
- * by. Its result is then a file descriptor of this task's only if a child
- * porttrace saw complete its handshake, and nobody has claimed yet, is there:
- * the accept just installed it. (Any other completion's result — a byte
- * count, a multishot recv's — that names such an fd is ruled out by the
- * claim the accept leaves.) A multishot accept into fixed-file slots
- * completes with a slot index instead, which names nothing here.
+ * An io_uring accept request was submitted: remember it by ring and
+ * user_data. A multishot one (IORING_ACCEPT_MULTISHOT) posts each completion
+ * but its last without the request, so no opcode says "accept" there; this
+ * does. One into a fixed-file slot is not kept: its results are slots.
  */
-static __always_inline void io_uring_aux_accepted(__s32 res)
+static __always_inline void io_uring_submitted(void *req)
 {
-	struct accept_claim *c;
-	struct sk_state *st;
-	struct sock *sk = fd_to_sock(res);
-	__u64 key = (__u64)sk;
-	__u16 family;
+	struct io_kiocb *r = req;
+	struct io_accept *acc = req;
+	struct uring_key k = {};
+	__u8 one = 1;
 
-	if (!sk || !sk_is_inet(sk, IPPROTO_TCP, &family))
+	if (BPF_CORE_READ(r, opcode) != IORING_OP_ACCEPT)
 		return;
-	st = st_get(sk, false, !targ_classic);
-	if (!st || st->role != ST_CHILD)
+	if (bpf_core_field_exists(acc->file_slot) && BPF_CORE_READ(acc, file_slot))
 		return;
-	c = bpf_map_lookup_elem(&accepts, &key);
-	if (c && !c->died && !c->closed && claim_matches(c, st->tuple.netns, st->tuple.client_port,
-							    st->tuple.server_port))
-		return;
-	on_accepted(sk, PT_F_IO_URING);
+	k.ctx = (__u64)BPF_CORE_READ(r, ctx);
+	k.user_data = BPF_CORE_READ(r, cqe.user_data);
+	bpf_map_update_elem(&uring_accepts, &k, &one, BPF_ANY);
 }
 
 /*
@@ -283,19 +287,27 @@ static __always_inline void io_uring_aux_accepted(__s32 res)
  * accept into a fixed-file slot (IORING_FILE_INDEX) completes with 0, not an
  * fd: nothing in this task's file table names the socket.
  */
-static __always_inline void io_uring_accepted(void *req, __s32 res)
+static __always_inline void io_uring_accepted(void *ctx, void *req, __u64 user_data, __s32 res)
 {
 	struct io_kiocb *r = req;
 	struct io_accept *acc = req;	/* the command overlays the request's head */
+	struct uring_key k = { .ctx = (__u64)ctx, .user_data = user_data };
 	struct sock *sk;
 
-	if (res < 0)
-		return;
 	if (!req) {
-		io_uring_aux_accepted(res);
+		/* a multishot accept's completion, if its request is known */
+		if (res < 0 || !bpf_map_lookup_elem(&uring_accepts, &k))
+			return;
+		sk = fd_to_sock(res);
+		if (sk)
+			on_accepted(sk, PT_F_IO_URING);
 		return;
 	}
 	if (BPF_CORE_READ(r, opcode) != IORING_OP_ACCEPT)
+		return;
+	/* the request's last completion: it is done */
+	bpf_map_delete_elem(&uring_accepts, &k);
+	if (res < 0)
 		return;
 	if (bpf_core_field_exists(acc->file_slot) && BPF_CORE_READ(acc, file_slot))
 		return;

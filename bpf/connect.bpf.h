@@ -112,12 +112,20 @@ static __always_inline void emit_connect(const struct sock *sk, struct sk_state 
 static __always_inline void peer_publish(const struct sock *sk, const struct tuple_key *tk)
 {
 	struct peer_info pi = {};
+	struct tuple_key any;
 
 	if (!WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
 		return;
-	if (targ_netns && targ_netns != tk->netns)
+	if (!peer_is_local(sk, tk->client_addr, tk->server_addr)) {
+		/* perhaps a server in another namespace here (xpeers); its
+		 * records may be wanted whatever --netns says of this one */
+		any = *tk;
+		any.netns = 0;
+		pi.origin = port_origin(sk);
+		bpf_map_update_elem(&xpeers, &any, &pi, BPF_ANY);
 		return;
-	if (!peer_is_local(sk, tk->client_addr, tk->server_addr))
+	}
+	if (targ_netns && targ_netns != tk->netns)
 		return;
 	pi.origin = port_origin(sk);
 	insert_counted(&peers, tk, &pi, BPF_ANY);

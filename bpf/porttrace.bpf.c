@@ -185,14 +185,23 @@ int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(btf_io_uring_complete, void *ctx_, void *req, struct io_uring_cqe *cqe)
 {
-	io_uring_accepted(req, BPF_CORE_READ(cqe, res));
+	io_uring_accepted(ctx_, req, BPF_CORE_READ(cqe, user_data), BPF_CORE_READ(cqe, res));
 	return 0;
 }
 
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(btf_io_uring_complete_res, void *ctx_, void *req, __u64 user_data, int res)
 {
-	io_uring_accepted(req, res);
+	io_uring_accepted(ctx_, req, user_data, res);
+	return 0;
+}
+
+/* every io_uring submission: an accept request's completions may come
+ * without it (multishot) */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(btf_io_uring_submit_req, void *req)
+{
+	io_uring_submitted(req);
 	return 0;
 }
 

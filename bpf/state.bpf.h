@@ -165,6 +165,38 @@ struct {
 	__type(value, struct peer_info);
 } peers SEC(".maps");
 
+/*
+ * The same hint for a client whose server may be in another network
+ * namespace of this host (a veth pair, a bridge: containers): keyed by the
+ * addresses and ports alone (netns 0), which both ends see alike unless NAT
+ * rewrites them. Most of these clients' servers are elsewhere and never take
+ * their hint: an LRU, where an old hint gives way. A hint lost so only
+ * weakens the accept's evidence to the range, which it then says.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1 << 16);
+	__type(key, struct tuple_key);
+	__type(value, struct peer_info);
+} xpeers SEC(".maps");
+
+/*
+ * io_uring accept requests in flight, by ring and user_data: a multishot
+ * one's completions come without the request (accept.bpf.h). An LRU: a ring
+ * torn down with its request armed leaves its entry to age out.
+ */
+struct uring_key {
+	__u64 ctx;
+	__u64 user_data;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1 << 12);
+	__type(key, struct uring_key);
+	__type(value, __u8);
+} uring_accepts SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 17);	/* resized by the loader */

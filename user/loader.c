@@ -158,6 +158,8 @@ static void select_programs(struct porttrace_bpf *skel, const struct pt_options 
 				  k->tp_send_reset && k->reset_without_sk);
 	bpf_program__set_autoload(skel->progs.btf_io_uring_complete, k->io_uring == PT_IOU_CQE);
 	bpf_program__set_autoload(skel->progs.btf_io_uring_complete_res, k->io_uring == PT_IOU_RES);
+	bpf_program__set_autoload(skel->progs.btf_io_uring_submit_req,
+				  k->io_uring != PT_IOU_NONE && k->tp_uring_submit);
 }
 
 static int open_load_attach(struct pt_tracer *t, const struct pt_options *o,

@@ -120,6 +120,7 @@ void pt_kernel_probe(struct pt_kernel *k, const struct btf *btf)
 	 */
 	k->reset_without_sk = pt_btf_tp_nargs(btf, "tcp_send_reset") >= 3;
 	k->io_uring = pt_btf_io_uring_abi(btf);
+	k->tp_uring_submit = pt_btf_tp_nargs(btf, "io_uring_submit_req") == 1;
 	btf__free(own);
 }
 
@@ -159,6 +160,8 @@ int pt_kernel_report(const struct pt_kernel *k, bool verbose, FILE *fp)
 		  "need Linux >= 6.10 (tcp_send_reset without a socket)" },
 		{ k->io_uring != PT_IOU_NONE, "io_uring accepts",
 		  "io_uring_complete tracepoint missing or without the request" },
+		{ k->io_uring == PT_IOU_NONE || k->tp_uring_submit, "io_uring multishot accepts",
+		  "no io_uring_submit_req(req) tracepoint" },
 	};
 	static const char *const iou[] = { "none", "(ctx, req, user_data, res, ...)", "(ctx, req, cqe)" };
 	int off = 0;
@@ -167,11 +170,12 @@ int pt_kernel_report(const struct pt_kernel *k, bool verbose, FILE *fp)
 		fprintf(fp, "porttrace: kernel %s: btf %s, ringbuf %s, task_storage %s, sk_storage %s\n",
 			k->release, k->btf ? "yes" : "no", k->ringbuf ? "yes" : "no",
 			k->task_storage ? "yes" : "no", k->sk_storage ? "yes" : "no");
-		fprintf(fp, "porttrace: tp_btf: inet_sock_set_state %s, tcp_receive_reset %s, tcp_retransmit_skb %s, tcp_destroy_sock %s, tcp_send_reset %s%s, io_uring_complete %s\n",
+		fprintf(fp, "porttrace: tp_btf: inet_sock_set_state %s, tcp_receive_reset %s, tcp_retransmit_skb %s, tcp_destroy_sock %s, tcp_send_reset %s%s, io_uring_complete %s, io_uring_submit_req %s\n",
 			k->tp_set_state ? "yes" : "no", k->tp_receive_reset ? "yes" : "no",
 			k->tp_retransmit_skb ? "yes" : "no", k->tp_destroy_sock ? "yes" : "no",
 			k->tp_send_reset ? "yes" : "no",
-			k->reset_without_sk ? " (without a socket)" : "", iou[k->io_uring]);
+			k->reset_without_sk ? " (without a socket)" : "", iou[k->io_uring],
+			k->tp_uring_submit ? "yes" : "no");
 	}
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (f[i].on)

@@ -34,6 +34,7 @@ struct pt_kernel {
 	bool tp_send_reset;		/* tcp_send_reset exists ... */
 	bool reset_without_sk;		/* ... and fires for a SYN to a closed port */
 	enum pt_iou_abi io_uring;	/* io_uring accepts */
+	bool tp_uring_submit;		/* io_uring_submit_req(req): multishot accepts */
 };
 
 /* The minimum kernel, as the README and --help state it. */

@@ -253,6 +253,57 @@ t_ns_range()
 		ephemeral-to-ephemeral 20000-20999 20000-20999 "$p2" "$SRV_PID" "$EV_C" "$EV_A"
 }
 
+# Two namespaces of this host joined by a veth pair (containers on a bridge),
+# different ranges: client namespace A 40000-40999, server namespace B
+# 20000-20999. B's accept judges A's client port by A's socket (peer-socket),
+# not by B's range. A's connect cannot know B's listener: the server port is
+# judged by A's range and says so (server=range) — a kernel-chosen port of B
+# (in 20000-20999) is then static to A, the limit the README states.
+t_veth_peer()
+{
+	local a b ia ib c1 c2 s2 cp1 cp2 sp
+	new_ns || return
+	a=$NS ia=$NS_INO
+	set_ns_range 40000 40999 || { fail "test setup: sysctl"; return; }
+	new_ns || return
+	b=$NS ib=$NS_INO
+	set_ns_range 20000 20999 || { fail "test setup: sysctl"; return; }
+	ip link add "pta$$" netns "$a" type veth peer name "ptb$$" netns "$b" &&
+		ip -n "$a" addr add 10.77.0.1/24 dev "pta$$" && ip -n "$a" link set "pta$$" up &&
+		ip -n "$b" addr add 10.77.0.2/24 dev "ptb$$" && ip -n "$b" link set "ptb$$" up ||
+		{ fail "test setup: veth pair"; return; }
+	OUT=$T/pt.out
+	start_pt pt -o json || return
+	NS=$b start_server srv -a 10.77.0.2 -p 8080 || return
+	sp=$SRV_PID
+	NS=$a run_client cli -c 10.77.0.2 -p 8080 || return
+	c1=$CLI_SPORT cp1=$CLI_PID
+	NS=$b start_server srv2 -L || return
+	s2=$SRV_PORT
+	NS=$a run_client cli2 -c 10.77.0.2 -p "$s2" || return
+	c2=$CLI_SPORT cp2=$CLI_PID
+	NS=$b wait_server srv
+	NS=$b wait_server srv2
+	NS_INO=$ia wait_recs "$OUT" 2
+	NS_INO=$ib wait_recs "$OUT" 2
+	sleep 0.3
+	stop_pt pt
+	in_range "$c1" 40000-40999 || fail "client port $c1 outside A's 40000-40999"
+	in_range "$s2" 20000-20999 || fail "kernel-chosen server port $s2 outside B's 20000-20999"
+	NS_INO=$ib expect_record "$OUT" accept "$c1" 8080 pid="$sp" client_addr=10.77.0.1 \
+		server_addr=10.77.0.2 client_port_class=ephemeral server_port_class=static \
+		flow_class=ephemeral-to-static ephemeral_range=20000-20999 \
+		evidence="client=peer-socket server=listener"
+	NS_INO=$ib expect_record "$OUT" accept "$c2" "$s2" pid="$SRV_PID" client_port_class=ephemeral \
+		server_port_class=ephemeral flow_class=ephemeral-to-ephemeral \
+		evidence="client=peer-socket server=listener"
+	NS_INO=$ia expect_record "$OUT" connect "$c1" 8080 pid="$cp1" client_port_class=ephemeral \
+		server_port_class=static flow_class=ephemeral-to-static ephemeral_range=40000-40999 \
+		evidence="client=socket server=range"
+	NS_INO=$ia expect_record "$OUT" connect "$c2" "$s2" pid="$cp2" client_port_class=ephemeral \
+		server_port_class=static flow_class=ephemeral-to-static evidence="client=socket server=range"
+}
+
 srv_pid() { sed -n 's/.*pid=\([0-9]*\).*/\1/p' "$T/$1.ready"; }
 
 t_sock_range()
@@ -857,6 +908,7 @@ TESTS=(
 	"t_server_port0|server on a kernel-chosen port: ephemeral-to-ephemeral"
 	"t_static_to_eph|fixed client port to a kernel-chosen server port (ipv6): static-to-ephemeral"
 	"t_ns_range|netns ip_local_port_range 20000-20999: records carry and use it"
+	"t_veth_peer|two namespaces joined by a veth pair, different ranges: the accept judges the client port by the client's socket; the connect judges the server port by its own range and says so"
 	"t_sock_range|per-socket IP_LOCAL_PORT_RANGE narrows the connect record's range"
 	"t_iana|--ephemeral=iana: plain 49152-65535 test, evidence iana"
 	"t_user_range|--ephemeral=20000-20999: plain range test, evidence user-range"

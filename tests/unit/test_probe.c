@@ -156,7 +156,8 @@ static void test_report_names_what_is_off(void **state)
 	struct pt_kernel k = { .release = "6.1.0-40-amd64", .btf = true, .ringbuf = true,
 			       .task_storage = true, .sk_storage = true, .tp_set_state = true,
 			       .tp_receive_reset = true, .tp_retransmit_skb = true,
-			       .tp_destroy_sock = true, .tp_send_reset = true, .io_uring = PT_IOU_RES };
+			       .tp_destroy_sock = true, .tp_send_reset = true, .io_uring = PT_IOU_RES,
+			       .tp_uring_submit = true };
 	char buf[1024] = "";
 	FILE *fp = fmemopen(buf, sizeof(buf), "w");
 
@@ -164,6 +165,21 @@ static void test_report_names_what_is_off(void **state)
 	assert_int_equal(pt_kernel_report(&k, false, fp), 1);
 	fclose(fp);
 	assert_string_equal(buf, "porttrace: reset records: off on this kernel (6.1.0-40-amd64): need Linux >= 6.10 (tcp_send_reset without a socket)\n");
+
+	/* io_uring accepts without io_uring_submit_req: multishot ones are off */
+	k.tp_uring_submit = false;
+	k.reset_without_sk = true;
+	memset(buf, 0, sizeof(buf));
+	fp = fmemopen(buf, sizeof(buf), "w");
+	assert_int_equal(pt_kernel_report(&k, false, fp), 1);
+	fclose(fp);
+	assert_string_equal(buf, "porttrace: io_uring multishot accepts: off on this kernel (6.1.0-40-amd64): no io_uring_submit_req(req) tracepoint\n");
+	/* no io_uring accepts at all: said once, for them */
+	k.io_uring = PT_IOU_NONE;
+	memset(buf, 0, sizeof(buf));
+	fp = fmemopen(buf, sizeof(buf), "w");
+	assert_int_equal(pt_kernel_report(&k, false, fp), 1);
+	fclose(fp);
 }
 
 int main(void)

@@ -197,9 +197,17 @@ int BPF_PROG(btf_io_uring_complete_res, void *ctx_, void *req, __u64 user_data, 
 }
 
 /* every io_uring submission: an accept request's completions may come
- * without it (multishot) */
+ * without it (multishot). The tracepoint was io_uring_submit_sqe(req, ...)
+ * up to 6.1 (user/probe.c picks). */
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(btf_io_uring_submit_req, void *req)
+{
+	io_uring_submitted(req);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_sqe")
+int BPF_PROG(btf_io_uring_submit_sqe, void *req)
 {
 	io_uring_submitted(req);
 	return 0;

@@ -159,7 +159,9 @@ static void select_programs(struct porttrace_bpf *skel, const struct pt_options 
 	bpf_program__set_autoload(skel->progs.btf_io_uring_complete, k->io_uring == PT_IOU_CQE);
 	bpf_program__set_autoload(skel->progs.btf_io_uring_complete_res, k->io_uring == PT_IOU_RES);
 	bpf_program__set_autoload(skel->progs.btf_io_uring_submit_req,
-				  k->io_uring != PT_IOU_NONE && k->tp_uring_submit);
+				  k->io_uring != PT_IOU_NONE && k->uring_submit == PT_IOU_SUBMIT_REQ);
+	bpf_program__set_autoload(skel->progs.btf_io_uring_submit_sqe,
+				  k->io_uring != PT_IOU_NONE && k->uring_submit == PT_IOU_SUBMIT_SQE);
 }
 
 static int open_load_attach(struct pt_tracer *t, const struct pt_options *o,

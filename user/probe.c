@@ -90,6 +90,19 @@ enum pt_iou_abi pt_btf_io_uring_abi(const struct btf *btf)
 	return PT_IOU_NONE;
 }
 
+/* which submission tracepoint names the request first (older ones: the ring) */
+enum pt_iou_submit pt_btf_io_uring_submit(const struct btf *btf)
+{
+	const struct btf_type *proto = tp_proto(btf, "io_uring_submit_req");
+
+	if (proto && is_ptr_to_struct(btf, tp_arg(btf, proto, 0), "io_kiocb"))
+		return PT_IOU_SUBMIT_REQ;
+	proto = tp_proto(btf, "io_uring_submit_sqe");
+	if (proto && is_ptr_to_struct(btf, tp_arg(btf, proto, 0), "io_kiocb"))
+		return PT_IOU_SUBMIT_SQE;
+	return PT_IOU_SUBMIT_NONE;
+}
+
 void pt_kernel_probe(struct pt_kernel *k, const struct btf *btf)
 {
 	struct btf *own = NULL;
@@ -120,7 +133,7 @@ void pt_kernel_probe(struct pt_kernel *k, const struct btf *btf)
 	 */
 	k->reset_without_sk = pt_btf_tp_nargs(btf, "tcp_send_reset") >= 3;
 	k->io_uring = pt_btf_io_uring_abi(btf);
-	k->tp_uring_submit = pt_btf_tp_nargs(btf, "io_uring_submit_req") == 1;
+	k->uring_submit = pt_btf_io_uring_submit(btf);
 	btf__free(own);
 }
 
@@ -160,22 +173,24 @@ int pt_kernel_report(const struct pt_kernel *k, bool verbose, FILE *fp)
 		  "need Linux >= 6.10 (tcp_send_reset without a socket)" },
 		{ k->io_uring != PT_IOU_NONE, "io_uring accepts",
 		  "io_uring_complete tracepoint missing or without the request" },
-		{ k->io_uring == PT_IOU_NONE || k->tp_uring_submit, "io_uring multishot accepts",
-		  "no io_uring_submit_req(req) tracepoint" },
+		{ k->io_uring == PT_IOU_NONE || k->uring_submit != PT_IOU_SUBMIT_NONE,
+		  "io_uring multishot accepts", "no io_uring submission tracepoint with the request" },
 	};
 	static const char *const iou[] = { "none", "(ctx, req, user_data, res, ...)", "(ctx, req, cqe)" };
+	static const char *const sub[] = { "none", "io_uring_submit_req(req)",
+					   "io_uring_submit_sqe(req, ...)" };
 	int off = 0;
 
 	if (verbose) {
 		fprintf(fp, "porttrace: kernel %s: btf %s, ringbuf %s, task_storage %s, sk_storage %s\n",
 			k->release, k->btf ? "yes" : "no", k->ringbuf ? "yes" : "no",
 			k->task_storage ? "yes" : "no", k->sk_storage ? "yes" : "no");
-		fprintf(fp, "porttrace: tp_btf: inet_sock_set_state %s, tcp_receive_reset %s, tcp_retransmit_skb %s, tcp_destroy_sock %s, tcp_send_reset %s%s, io_uring_complete %s, io_uring_submit_req %s\n",
+		fprintf(fp, "porttrace: tp_btf: inet_sock_set_state %s, tcp_receive_reset %s, tcp_retransmit_skb %s, tcp_destroy_sock %s, tcp_send_reset %s%s, io_uring_complete %s, io_uring submission %s\n",
 			k->tp_set_state ? "yes" : "no", k->tp_receive_reset ? "yes" : "no",
 			k->tp_retransmit_skb ? "yes" : "no", k->tp_destroy_sock ? "yes" : "no",
 			k->tp_send_reset ? "yes" : "no",
 			k->reset_without_sk ? " (without a socket)" : "", iou[k->io_uring],
-			k->tp_uring_submit ? "yes" : "no");
+			sub[k->uring_submit]);
 	}
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (f[i].on)

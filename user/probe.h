@@ -12,6 +12,13 @@
 
 struct btf;
 
+/* the io_uring submission tracepoint whose first argument is the request */
+enum pt_iou_submit {
+	PT_IOU_SUBMIT_NONE = 0,
+	PT_IOU_SUBMIT_REQ,	/* io_uring_submit_req(req): 6.2 and later */
+	PT_IOU_SUBMIT_SQE,	/* io_uring_submit_sqe(req, force_nonblock): 5.19-6.1 */
+};
+
 /* io_uring_complete's arguments, by kernel generation */
 enum pt_iou_abi {
 	PT_IOU_NONE = 0,	/* no tracepoint, or one without the request (5.10) */
@@ -34,7 +41,7 @@ struct pt_kernel {
 	bool tp_send_reset;		/* tcp_send_reset exists ... */
 	bool reset_without_sk;		/* ... and fires for a SYN to a closed port */
 	enum pt_iou_abi io_uring;	/* io_uring accepts */
-	bool tp_uring_submit;		/* io_uring_submit_req(req): multishot accepts */
+	enum pt_iou_submit uring_submit;	/* multishot accepts: the submission tracepoint */
 };
 
 /* The minimum kernel, as the README and --help state it. */
@@ -57,6 +64,7 @@ int pt_kernel_report(const struct pt_kernel *k, bool verbose, FILE *fp);
 
 /* Pure BTF readers, for the probes and their unit tests. */
 enum pt_iou_abi pt_btf_io_uring_abi(const struct btf *btf);
+enum pt_iou_submit pt_btf_io_uring_submit(const struct btf *btf);
 /* number of arguments of tracepoint tp (without the hidden __data), or -1 */
 int pt_btf_tp_nargs(const struct btf *btf, const char *tp);
 

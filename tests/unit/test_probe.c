@@ -151,13 +151,41 @@ static void test_check_refuses(void **state)
 	fclose(fp);
 }
 
+/* the submission tracepoint that names the request: 6.2+ submit_req(req),
+ * 5.19-6.1 submit_sqe(req, force_nonblock), before that submit_sqe(ctx, ...) */
+static enum pt_iou_submit submit_abi(const char *tp, int n, bool ctx_first)
+{
+	struct ids id;
+	struct btf *b = base(&id);
+	int preq = btf__add_ptr(b, btf__add_struct(b, "io_kiocb", 64));
+	int args[3] = { preq, id.s32, id.u64 };
+	enum pt_iou_submit abi;
+
+	if (ctx_first)
+		args[0] = id.pctx, args[1] = preq;
+	if (n)
+		add_tp(b, &id, tp, n, args);
+	abi = pt_btf_io_uring_submit(b);
+	btf__free(b);
+	return abi;
+}
+
+static void test_io_uring_submit(void **state)
+{
+	(void)state;
+	assert_int_equal(submit_abi("io_uring_submit_req", 1, false), PT_IOU_SUBMIT_REQ);
+	assert_int_equal(submit_abi("io_uring_submit_sqe", 2, false), PT_IOU_SUBMIT_SQE);
+	assert_int_equal(submit_abi("io_uring_submit_sqe", 3, true), PT_IOU_SUBMIT_NONE);
+	assert_int_equal(submit_abi(NULL, 0, false), PT_IOU_SUBMIT_NONE);
+}
+
 static void test_report_names_what_is_off(void **state)
 {
 	struct pt_kernel k = { .release = "6.1.0-40-amd64", .btf = true, .ringbuf = true,
 			       .task_storage = true, .sk_storage = true, .tp_set_state = true,
 			       .tp_receive_reset = true, .tp_retransmit_skb = true,
 			       .tp_destroy_sock = true, .tp_send_reset = true, .io_uring = PT_IOU_RES,
-			       .tp_uring_submit = true };
+			       .uring_submit = PT_IOU_SUBMIT_REQ };
 	char buf[1024] = "";
 	FILE *fp = fmemopen(buf, sizeof(buf), "w");
 
@@ -167,13 +195,13 @@ static void test_report_names_what_is_off(void **state)
 	assert_string_equal(buf, "porttrace: reset records: off on this kernel (6.1.0-40-amd64): need Linux >= 6.10 (tcp_send_reset without a socket)\n");
 
 	/* io_uring accepts without io_uring_submit_req: multishot ones are off */
-	k.tp_uring_submit = false;
+	k.uring_submit = PT_IOU_SUBMIT_NONE;
 	k.reset_without_sk = true;
 	memset(buf, 0, sizeof(buf));
 	fp = fmemopen(buf, sizeof(buf), "w");
 	assert_int_equal(pt_kernel_report(&k, false, fp), 1);
 	fclose(fp);
-	assert_string_equal(buf, "porttrace: io_uring multishot accepts: off on this kernel (6.1.0-40-amd64): no io_uring_submit_req(req) tracepoint\n");
+	assert_string_equal(buf, "porttrace: io_uring multishot accepts: off on this kernel (6.1.0-40-amd64): no io_uring submission tracepoint with the request\n");
 	/* no io_uring accepts at all: said once, for them */
 	k.io_uring = PT_IOU_NONE;
 	memset(buf, 0, sizeof(buf));
@@ -191,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_io_uring_absent),
 		cmocka_unit_test(test_send_reset_generations),
 		cmocka_unit_test(test_check_refuses),
+		cmocka_unit_test(test_io_uring_submit),
 		cmocka_unit_test(test_report_names_what_is_off),
 	};
 

@@ -43,14 +43,21 @@ static __always_inline void emit_close(const struct sock *sk, const struct close
 	e = event_new(PT_EV_CLOSE, PT_PROTO_TCP, a->side, tk, sk);
 	if (!e)
 		return;
-	event_proc(e, a->proc, PT_ATTR_SYSCALL);
 	e->flags |= a->flags;
+	/* open before tracing began (inventory.bpf.h): its start is unknown,
+	 * and its process the one that held it then */
+	if (a->start_ns) {
+		e->duration_ns = bpf_ktime_get_ns() - a->start_ns;
+		event_proc(e, a->proc, PT_ATTR_SYSCALL);
+	} else {
+		e->flags |= PT_F_INVENTORY;
+		event_proc(e, a->proc, PT_ATTR_OWNER);
+	}
 	e->result = BPF_CORE_READ(sk, sk_err);
 	e->client_origin = a->client_origin;
 	e->client_src = a->client_src;
 	e->server_origin = a->server_origin;
 	e->server_src = a->server_src;
-	e->duration_ns = bpf_ktime_get_ns() - a->start_ns;
 	flow_bytes(sk, &e->tx_bytes, &e->rx_bytes);
 	event_submit(e);
 }

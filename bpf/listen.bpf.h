@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Services: TCP listeners from listen() to their close, UDP sockets from
- * bind(), and the inventory of both at start. Each is kept by (netns, port,
- * protocol) as the server port's evidence for later flows.
+ * bind() (those found at start: inventory.bpf.h). Each is kept by (netns,
+ * port, protocol) as the server port's evidence for later flows.
  */
 #ifndef PORTTRACE_LISTEN_BPF_H
 #define PORTTRACE_LISTEN_BPF_H
@@ -146,87 +146,6 @@ static __always_inline int bind_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	proc_read(&p);
 	listener_add(sk, PT_PROTO_UDP, &p);
-	return 0;
-}
-
-/*
- * Walk every task's files once: each listening TCP socket and bound,
- * unconnected UDP socket becomes a listener entry (for evidence and
- * attribution) and a record for --listeners.
- */
-static __always_inline int inventory_file(struct seq_file *seq, struct task_struct *task,
-					  struct file *file)
-{
-	struct proc_info p = {};
-	struct listener_key lk = {};
-	struct listener_info li = {};
-	struct tuple_key tk = {};
-	struct socket *sock;
-	struct sock *sk;
-	struct pt_event e = {};
-	__u16 family, port;
-	__u8 proto;
-
-	if (!task || !file)
-		return 0;
-	sock = bpf_sock_from_file(file);
-	if (!sock)
-		return 0;
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk)
-		return 0;
-	if (sk_is_inet(sk, IPPROTO_TCP, &family)) {
-		if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_LISTEN)
-			return 0;
-		proto = PT_PROTO_TCP;
-	} else if (sk_is_inet(sk, IPPROTO_UDP, &family)) {
-		if (BPF_CORE_READ(sk, __sk_common.skc_dport))
-			return 0;	/* connected: a client */
-		proto = PT_PROTO_UDP;
-	} else {
-		return 0;
-	}
-	port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (!port)
-		return 0;
-
-	p.pid = BPF_CORE_READ(task, tgid);
-	p.tid = BPF_CORE_READ(task, pid);
-	p.uid = BPF_CORE_READ(task, cred, uid.val);
-	p.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	p.cg_ok = 1;
-	BPF_CORE_READ_STR_INTO(&p.comm, task, group_leader, comm);
-
-	lk.netns = sk_netns(sk);
-	lk.port = port;
-	lk.proto = proto;
-	li.refs = 1;
-	li.origin = port_origin(sk);
-	li.proc = p;
-	insert_counted(&listeners, &lk, &li, BPF_NOEXIST);
-
-	/* written to the iterator's seq_file, not the ring: the same layout */
-	tk.netns = lk.netns;
-	tk.server_port = port;
-	sk_local_addr(sk, family, tk.server_addr);
-	e.kind = PT_EV_LISTEN;
-	e.family = flow_family(tk.server_addr);
-	e.proto = proto;
-	e.side = PT_SIDE_SERVER;
-	e.flags = PT_F_INVENTORY;
-	/* the owner comes from the file table: who holds the listener */
-	event_proc(&e, &p, PT_ATTR_LISTENER);
-	e.server_origin = li.origin;
-	e.server_src = PT_SRC_SOCKET;
-	e.netns = tk.netns;
-	e.server_port = port;
-	__builtin_memcpy(e.server_addr, tk.server_addr, 16);
-	sk_ephemeral_range(sk, &e.eph_lo, &e.eph_hi);
-	if (sk_port_reserved(sk, port))
-		e.flags |= PT_F_SERVER_RESERVED;
-	e.ts_ns = bpf_ktime_get_ns();
-	e.sock_id = (__u64)sk;
-	bpf_seq_write(seq, &e, sizeof(e));
 	return 0;
 }
 

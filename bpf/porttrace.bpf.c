@@ -7,7 +7,8 @@
  *   connect.bpf.h  a client from connect() to its outcome
  *   accept.bpf.h   a server-side child from its handshake to its acceptor
  *   close.bpf.h    the end of a connection on either side
- *   listen.bpf.h   listeners, UDP services, the inventory at start
+ *   listen.bpf.h   listeners and UDP services
+ *   inventory.bpf.h  listeners and connections found at start
  *   reset.bpf.h    SYNs refused on closed ports
  *
  * A PID is only true in process context. Each record takes its process from
@@ -27,6 +28,7 @@
 #include "accept.bpf.h"
 #include "close.bpf.h"
 #include "listen.bpf.h"
+#include "inventory.bpf.h"
 #include "reset.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -236,4 +238,19 @@ SEC("iter/task_file")
 int iter_listeners(struct bpf_iter__task_file *ctx)
 {
 	return inventory_file(ctx->meta->seq, ctx->task, ctx->file);
+}
+
+/* run by hand at start, once in each network namespace (inventory.bpf.h) */
+SEC("iter/tcp")
+int iter_connections(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp)
+		inventory_connection(ctx->meta->seq, (const struct sock *)tp);
+	return 0;
 }

@@ -444,22 +444,13 @@ static __always_inline struct task_call *call_get(bool create)
 /* ---- the event builder -------------------------------------------------- */
 
 /*
- * Reserve a record and fill its common part from the flow: kind, family,
- * protocol, side, ends, namespace and (for a socket) the ephemeral range in
- * force and whether either port is reserved. A NULL return has been counted
- * as lost. Records are submitted without a wakeup: the consumer polls on a
- * timer, and a wakeup per record is what costs a busy server.
+ * Fill a record's common part from the flow: kind, family, protocol, side,
+ * ends, namespace and (for a socket) the ephemeral range in force and
+ * whether either port is reserved. e is zeroed here.
  */
-static __always_inline struct pt_event *event_new(__u8 kind, __u8 proto, __u8 side,
-						  const struct tuple_key *tk,
-						  const struct sock *sk)
+static __always_inline void event_fill(struct pt_event *e, __u8 kind, __u8 proto, __u8 side,
+				       const struct tuple_key *tk, const struct sock *sk)
 {
-	struct pt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e) {
-		count(PT_CNT_LOST_RINGBUF);
-		return NULL;
-	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->proto = proto;
@@ -478,6 +469,25 @@ static __always_inline struct pt_event *event_new(__u8 kind, __u8 proto, __u8 si
 			e->flags |= PT_F_SERVER_RESERVED;
 		e->sock_id = (__u64)sk;
 	}
+}
+
+/*
+ * Reserve a record in the ring and fill its common part (event_fill). A
+ * NULL return has been counted as lost. Records are submitted without a
+ * wakeup: the consumer polls on a timer, and a wakeup per record is what
+ * costs a busy server.
+ */
+static __always_inline struct pt_event *event_new(__u8 kind, __u8 proto, __u8 side,
+						  const struct tuple_key *tk,
+						  const struct sock *sk)
+{
+	struct pt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(PT_CNT_LOST_RINGBUF);
+		return NULL;
+	}
+	event_fill(e, kind, proto, side, tk, sk);
 	return e;
 }
 

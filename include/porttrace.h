@@ -66,6 +66,7 @@ enum pt_attribution {
 	PT_ATTR_SYSCALL = 1,	/* inside that process's connect()/accept()/listen(), or
 				 * its io_uring accept completion */
 	PT_ATTR_LISTENER = 2,	/* the owner of the listener, not the acceptor */
+	PT_ATTR_OWNER = 3,	/* a holder of the socket when tracing began (inventory) */
 };
 
 /* Which end of the flow the record's socket (and process) is. */
@@ -82,7 +83,8 @@ enum pt_side {
 #define PT_RESULT_ABORTED	0xffff	/* closed by the application before it finished */
 
 /* flags */
-#define PT_F_INVENTORY		0x01	/* found at start, not seen happening */
+#define PT_F_INVENTORY		0x01	/* found at start, not seen happening; on a
+					 * close: the connection predates the run */
 #define PT_F_LATE		0x02	/* emitted at a later transition: ours was skipped */
 #define PT_F_IO_URING		0x04	/* accepted through io_uring, not accept() */
 #define PT_F_PEER_LOCAL		0x08	/* the other end is a socket on this host */
@@ -131,6 +133,14 @@ struct pt_event {
 };
 
 _Static_assert(sizeof(struct pt_event) == 160, "pt_event layout changed");
+
+/* The inventory iterator's walks of what is there at start: its .bss inv_pass. */
+enum pt_inventory {
+	PT_INV_LISTENERS = 0,	/* listeners only (--listeners) */
+	PT_INV_SERVICES = 1,	/* listeners, and open connections' port origins */
+	PT_INV_CONNECTIONS = 2,	/* open connections: state for their close, and rows;
+				 * after PT_INV_SERVICES */
+};
 
 /* Per-CPU counters (array map "counters"), summed by user space. */
 enum pt_counter {

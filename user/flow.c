@@ -65,6 +65,8 @@ const char *pt_attribution_str(unsigned int attr)
 		return "syscall";
 	case PT_ATTR_LISTENER:
 		return "listener";
+	case PT_ATTR_OWNER:
+		return "owner";
 	default:
 		return PT_UNKNOWN;
 	}

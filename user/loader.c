@@ -124,6 +124,7 @@ static void configure(struct porttrace_bpf *skel, const struct pt_options *o)
 	bpf_map__set_max_entries(skel->maps.accepts, PT_MAX_ACCEPTS);
 	bpf_map__set_max_entries(skel->maps.peers, PT_MAX_PEERS);
 	bpf_map__set_max_entries(skel->maps.sk_states_tp, PT_MAX_FLOWS);
+	bpf_map__set_max_entries(skel->maps.inv_owners, PT_MAX_FLOWS);
 	bpf_map__set_max_entries(skel->maps.listeners, PT_MAX_LISTENERS);
 }
 
@@ -136,13 +137,16 @@ static void select_programs(struct porttrace_bpf *skel, const struct pt_options 
 			    const struct pt_kernel *k, bool btf)
 {
 	struct bpf_program *prog;
-	bool live = o->mode != PT_MODE_LISTENERS;
+	bool live = !PT_MODE_SNAPSHOT(o->mode);
 
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, live);
 	bpf_program__set_autoload(skel->progs.iter_listeners, true);
 	/* the inventory runs once, by hand, after the tracepoints are attached */
 	bpf_program__set_autoattach(skel->progs.iter_listeners, false);
+	/* the connections found at start, by hand in each netns */
+	bpf_program__set_autoload(skel->progs.iter_connections, true);
+	bpf_program__set_autoattach(skel->progs.iter_connections, false);
 	/* and the owed-close count, by hand, when tracing stops */
 	bpf_program__set_autoattach(skel->progs.iter_owed, false);
 	if (!live)
@@ -210,7 +214,7 @@ static int open_load_attach(struct pt_tracer *t, const struct pt_options *o,
 			goto fail;
 		}
 	}
-	if (o->mode != PT_MODE_LISTENERS) {
+	if (!PT_MODE_SNAPSHOT(o->mode)) {
 		err = porttrace_bpf__attach(skel);
 		if (err) {
 			fprintf(stderr, "porttrace: failed to attach %s: %s\n",
@@ -228,28 +232,17 @@ fail:
 	return err;
 }
 
-int tracer_inventory(struct pt_tracer *t, pt_inventory_fn cb, void *ctx)
+/* one run of an attached iterator: each record it writes goes to cb */
+static int iter_read(struct bpf_link *link, pt_inventory_fn cb, void *ctx)
 {
-	struct bpf_link *link;
 	struct pt_event ev;
 	size_t have = 0;
 	ssize_t n;
 	int fd, err = 0;
 
-	link = bpf_program__attach_iter(t->skel->progs.iter_listeners, NULL);
-	if (!link) {
-		err = -errno;
-		fprintf(stderr, "porttrace: failed to attach the listener iterator (iter/task_file): %s\n",
-			strerror(-err));
-		return err;
-	}
 	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		fprintf(stderr, "porttrace: failed to create the listener iterator: %s\n", strerror(-err));
-		bpf_link__destroy(link);
-		return err;
-	}
+	if (fd < 0)
+		return -errno;
 	/* the iterator writes whole records; read() may split them */
 	for (;;) {
 		n = read(fd, (char *)&ev + have, sizeof(ev) - have);
@@ -257,7 +250,6 @@ int tracer_inventory(struct pt_tracer *t, pt_inventory_fn cb, void *ctx)
 			continue;
 		if (n < 0) {
 			err = -errno;
-			fprintf(stderr, "porttrace: failed to read the listener iterator: %s\n", strerror(-err));
 			break;
 		}
 		if (n == 0)
@@ -273,6 +265,143 @@ int tracer_inventory(struct pt_tracer *t, pt_inventory_fn cb, void *ctx)
 		}
 	}
 	close(fd);
+	return err;
+}
+
+struct each_netns {
+	int (*fn)(void *arg);	/* run inside each netns */
+	void *arg;
+	ino_t *seen;
+	size_t nseen, cap;
+	__u32 only;		/* --netns */
+	int err;
+	char failed[64];	/* the first netns that could not be entered */
+};
+
+/* run w->fn in the netns at path, if it is one not visited yet */
+static void netns_visit(struct each_netns *w, const char *path)
+{
+	struct stat sb;
+	int fd, err = 0;
+
+	if (w->err || stat(path, &sb))
+		return;	/* a process gone meanwhile took its netns' sockets with it */
+	if (w->only && sb.st_ino != w->only)
+		return;
+	for (size_t i = 0; i < w->nseen; i++)
+		if (w->seen[i] == sb.st_ino)
+			return;
+	if (w->nseen == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
+		ino_t *s = realloc(w->seen, cap * sizeof(*s));
+
+		if (!s) {
+			w->err = -ENOMEM;
+			return;
+		}
+		w->seen = s;
+		w->cap = cap;
+	}
+	w->seen[w->nseen++] = sb.st_ino;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET))
+		err = -errno;
+	else
+		err = w->fn(w->arg);
+	if (err) {
+		w->err = err;
+		snprintf(w->failed, sizeof(w->failed), "%lu", (unsigned long)sb.st_ino);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void netns_visit_dir(struct each_netns *w, const char *dir, const char *fmt)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), fmt, de->d_name);
+		netns_visit(w, path);
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * Run fn once in every network namespace a process is in or /run/netns
+ * names (only the one --netns names, if set), starting with our own, and
+ * come back to ours. Iterators over sockets walk their creator's netns
+ * only. Entering another needs CAP_SYS_ADMIN: an error names the netns.
+ */
+static int each_netns(__u32 only, int (*fn)(void *), void *arg, char failed[64])
+{
+	struct each_netns w = { .fn = fn, .arg = arg, .only = only };
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (self < 0)
+		return -errno;
+	netns_visit(&w, "/proc/self/ns/net");
+	netns_visit_dir(&w, "/proc", "/proc/%s/ns/net");
+	netns_visit_dir(&w, "/run/netns", "/run/netns/%s");
+	if (setns(self, CLONE_NEWNET) && !w.err)
+		w.err = -errno;
+	close(self);
+	free(w.seen);
+	memcpy(failed, w.failed, sizeof(w.failed));
+	return w.err;
+}
+
+struct conn_walk {
+	struct bpf_link *link;
+	pt_inventory_fn cb;
+	void *ctx;
+};
+
+static int conn_walk(void *arg)
+{
+	struct conn_walk *cw = arg;
+
+	return iter_read(cw->link, cw->cb, cw->ctx);
+}
+
+int tracer_inventory(struct pt_tracer *t, enum pt_inventory pass, pt_inventory_fn cb, void *ctx)
+{
+	struct conn_walk cw = { .cb = cb, .ctx = ctx };
+	struct bpf_link *link;
+	char failed[64] = "";
+	int err;
+
+	if (pass == PT_INV_CONNECTIONS) {
+		cw.link = bpf_program__attach_iter(t->skel->progs.iter_connections, NULL);
+		if (!cw.link) {
+			err = -errno;
+			fprintf(stderr, "porttrace: failed to attach the connection iterator (iter/tcp): %s\n",
+				strerror(-err));
+			return err;
+		}
+		err = each_netns(t->skel->rodata->targ_netns, conn_walk, &cw, failed);
+		bpf_link__destroy(cw.link);
+		if (err)
+			fprintf(stderr, "porttrace: cannot list the connections open at start in network namespace %s: %s%s\n",
+				failed, strerror(-err), err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		return err;
+	}
+	t->skel->bss->inv_pass = pass;
+	link = bpf_program__attach_iter(t->skel->progs.iter_listeners, NULL);
+	if (!link) {
+		err = -errno;
+		fprintf(stderr, "porttrace: failed to attach the listener iterator (iter/task_file): %s\n",
+			strerror(-err));
+		return err;
+	}
+	err = iter_read(link, cb, ctx);
+	if (err)
+		fprintf(stderr, "porttrace: failed to read the listener iterator: %s\n", strerror(-err));
 	bpf_link__destroy(link);
 	return err;
 }
@@ -294,10 +423,10 @@ int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 	if (err)
 		return err;
 	/* said once, before the first record: what this kernel cannot give */
-	if (o->mode != PT_MODE_LISTENERS || o->verbose)
+	if (!PT_MODE_SNAPSHOT(o->mode) || o->verbose)
 		pt_kernel_report(&t->kernel, o->verbose, stderr);
 	/* the iterator alone needs no tracefs */
-	if (o->mode != PT_MODE_LISTENERS)
+	if (!PT_MODE_SNAPSHOT(o->mode))
 		err = ensure_tracefs();
 	if (err)
 		return err;
@@ -369,64 +498,9 @@ static __u64 counter_sum(const struct pt_tracer *t, __u32 key)
 }
 
 /* one pass of iter_owed over the TCP sockets of the caller's netns */
-static int owed_walk(struct bpf_link *link)
+static int owed_walk(void *link)
 {
-	char buf[64];
-	ssize_t n;
-	int fd = bpf_iter_create(bpf_link__fd(link));
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno != EINTR)
-			break;
-	}
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
-struct owed_walk {
-	struct bpf_link *link;
-	ino_t *seen;
-	size_t nseen, cap;
-	__u32 only;		/* --netns */
-	int err;
-	char failed[64];	/* the first netns that could not be entered */
-};
-
-/* walk the netns at path once, if it is one not walked yet */
-static void owed_walk_ns(struct owed_walk *w, const char *path)
-{
-	struct stat sb;
-	int fd;
-
-	if (w->err || stat(path, &sb))
-		return;	/* a process gone meanwhile took its netns' sockets with it */
-	if (w->only && sb.st_ino != w->only)
-		return;
-	for (size_t i = 0; i < w->nseen; i++)
-		if (w->seen[i] == sb.st_ino)
-			return;
-	if (w->nseen == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 64;
-		ino_t *s = realloc(w->seen, cap * sizeof(*s));
-
-		if (!s) {
-			w->err = -ENOMEM;
-			return;
-		}
-		w->seen = s;
-		w->cap = cap;
-	}
-	w->seen[w->nseen++] = sb.st_ino;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET) || owed_walk(w->link)) {
-		w->err = -errno;
-		snprintf(w->failed, sizeof(w->failed), "%lu", (unsigned long)sb.st_ino);
-	}
-	if (fd >= 0)
-		close(fd);
+	return iter_read(link, NULL, NULL);
 }
 
 /*
@@ -439,55 +513,26 @@ static void owed_walk_ns(struct owed_walk *w, const char *path)
  */
 static int owed_unseen(struct pt_tracer *t, __u64 *unseen)
 {
-	struct owed_walk w = { .only = t->skel->rodata->targ_netns };
 	__u64 owed = counter_sum(t, PT_CNT_CLOSE_OWED);
 	__u64 paid = counter_sum(t, PT_CNT_CLOSE_PAID);
-	struct dirent *de;
-	char path[PATH_MAX];
-	int self;
-	DIR *d;
+	struct bpf_link *link;
+	char failed[64] = "";
+	int err;
 
 	*unseen = 0;
 	if (owed <= paid)
 		return 0;
-	w.link = bpf_program__attach_iter(t->skel->progs.iter_owed, NULL);
-	if (!w.link)
+	link = bpf_program__attach_iter(t->skel->progs.iter_owed, NULL);
+	if (!link)
 		return -errno;
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0) {
-		bpf_link__destroy(w.link);
-		return -errno;
-	}
 	t->skel->bss->owed_open = 0;
-	owed_walk_ns(&w, "/proc/self/ns/net");
-	d = opendir("/proc");
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
-		owed_walk_ns(&w, path);
-	}
-	if (d)
-		closedir(d);
-	d = opendir("/run/netns");
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
-		owed_walk_ns(&w, path);
-	}
-	if (d)
-		closedir(d);
-	if (setns(self, CLONE_NEWNET) && !w.err)
-		w.err = -errno;
-	close(self);
-	bpf_link__destroy(w.link);
-	free(w.seen);
-	if (w.err) {
+	err = each_netns(t->skel->rodata->targ_netns, owed_walk, link, failed);
+	bpf_link__destroy(link);
+	if (err) {
 		fprintf(stderr, "porttrace: cannot count closes the kernel did not run porttrace for: "
-			"network namespace %s: %s%s\n", w.failed, strerror(-w.err),
-			w.err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
-		return w.err;
+			"network namespace %s: %s%s\n", failed, strerror(-err),
+			err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		return err;
 	}
 	if (owed > paid + t->skel->bss->owed_open)
 		*unseen = owed - paid - t->skel->bss->owed_open;

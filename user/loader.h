@@ -32,10 +32,11 @@ int tracer_poll(struct pt_tracer *t, int timeout_ms);
 typedef int (*pt_inventory_fn)(void *ctx, const struct pt_event *ev);
 
 /*
- * Walk every task's files for listening TCP and bound UDP sockets: they become
- * evidence for later flows, and each is passed to cb (may be NULL).
+ * Walk every task's files: listening TCP and bound UDP sockets become
+ * evidence for later flows, open TCP connections get their close reported,
+ * and each record the walk makes is passed to cb (may be NULL).
  */
-int tracer_inventory(struct pt_tracer *t, pt_inventory_fn cb, void *ctx);
+int tracer_inventory(struct pt_tracer *t, enum pt_inventory pass, pt_inventory_fn cb, void *ctx);
 
 /*
  * Stop tracing: detach every program, then count the close records owed for

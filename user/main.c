@@ -53,7 +53,8 @@ static bool record_filter(const struct pt_options *o, const struct pt_event *ev)
 	bool port = !o->nports, pid = !o->npids, uid = !o->nuids;
 
 	for (unsigned int i = 0; i < o->nports; i++)
-		port |= o->ports[i] == ev->server_port;
+		port |= o->ports[i] == ev->server_port ||
+			(pt_has_client(ev) && o->ports[i] == ev->client_port);
 	for (unsigned int i = 0; i < o->npids; i++)
 		pid |= o->pids[i] == ev->pid;
 	for (unsigned int i = 0; i < o->nuids; i++)
@@ -124,7 +125,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* --listeners and the audit's start: one row per (socket, owning process) */
+/* --listeners and the audit's start: one row per (socket, owning process);
+ * --connections: one per socket (the kernel side dedups those) */
 struct seen {
 	__u64 sock_id;
 	__u32 pid;
@@ -156,6 +158,37 @@ static int take_listener(void *ctx, const struct pt_event *ev)
 	if (!record_filter(inv->run->opts, ev))
 		return 0;
 	return handle_record(inv->run, ev);
+}
+
+static int take_connection(void *ctx, const struct pt_event *ev)
+{
+	struct inventory *inv = ctx;
+
+	if (!record_filter(inv->run->opts, ev))
+		return 0;
+	return handle_record(inv->run, ev);
+}
+
+/*
+ * What predates us. Listeners: evidence for the kernel side, rows for
+ * --listeners, services for the audit. Open connections (after every
+ * listener is known): their closes reported, rows for --connections and the
+ * audit.
+ */
+static int inventory(struct pt_tracer *t, struct run *r, struct inventory *inv)
+{
+	enum pt_mode m = r->opts->mode;
+	bool audit = r->audit != NULL;
+	int err;
+
+	inv->run = r;
+	if (m == PT_MODE_LISTENERS)
+		return tracer_inventory(t, PT_INV_LISTENERS, take_listener, inv);
+	err = tracer_inventory(t, PT_INV_SERVICES, audit ? take_listener : NULL, inv);
+	if (err)
+		return err;
+	return tracer_inventory(t, PT_INV_CONNECTIONS,
+				audit || m == PT_MODE_CONNECTIONS ? take_connection : NULL, inv);
 }
 
 static int setup_signals(void)
@@ -352,7 +385,7 @@ int main(int argc, char **argv)
 	struct pt_outputs out;
 	struct inventory inv = {};
 	struct run run = {};
-	bool listeners;
+	bool snapshot;
 	int err;
 
 	err = pt_parse_options(argc, argv, &opts);
@@ -362,7 +395,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "porttrace: %s\n", opts.err);
 		return 2;
 	}
-	listeners = opts.mode == PT_MODE_LISTENERS;
+	snapshot = PT_MODE_SNAPSHOT(opts.mode);
 	pt_services_set_numeric(opts.numeric);
 
 	err = setup_signals();
@@ -383,7 +416,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	err = tracer_start(&tracer, &opts, listeners ? NULL : handle_event, &run);
+	err = tracer_start(&tracer, &opts, snapshot ? NULL : handle_event, &run);
 	if (err)
 		goto cleanup;
 	run.mono_to_real = mono_to_real_offset();
@@ -392,11 +425,8 @@ int main(int argc, char **argv)
 	if (err)
 		goto done;
 
-	/* listeners that predate us: evidence for the kernel side, rows for
-	 * --listeners, services for the audit */
-	inv.run = &run;
-	err = tracer_inventory(&tracer, listeners || run.audit ? take_listener : NULL, &inv);
-	if (err || listeners)
+	err = inventory(&tracer, &run, &inv);
+	if (err || snapshot)
 		goto done;
 	fprintf(stderr, "porttrace: tracing (%s); Ctrl-C to end\n",
 		tracer.attached == PT_ATTACH_BTF ? "tp_btf" : "tracepoint");
@@ -404,7 +434,7 @@ int main(int argc, char **argv)
 	err = trace_loop(&tracer, &run);
 	out.tracing = false;
 done:
-	if (listeners) {
+	if (snapshot) {
 		int cerr = outputs_close(&out);
 
 		if (!err && out.term_err && out.term_err != -EPIPE) {

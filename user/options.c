@@ -49,6 +49,8 @@ static const char usage[] =
 "                             LO-HI that range\n"
 "      --listeners            print the listening TCP and bound UDP sockets\n"
 "                             of every network namespace, and exit\n"
+"      --connections          print the open TCP connections of every network\n"
+"                             namespace, with owners and classes, and exit\n"
 "      --lifetime             one record per finished flow, with duration\n"
 "                             and bytes (close records)\n"
 "  -w, --write=FILE           also write records (audit: the report) to FILE,\n"
@@ -85,6 +87,7 @@ static const char usage[] =
 "  porttrace -o csv -d 60 > f.csv one minute of flows as CSV\n"
 "  porttrace --lifetime -c nginx  nginx's connections as they end\n"
 "  porttrace --listeners          every listening port, its owner and class\n"
+"  porttrace --connections -P 22  who is connected over port 22 right now\n"
 "  porttrace --ephemeral=iana     classify by IANA's 49152-65535\n"
 "  porttrace audit -d 3600 -w audit.csv       an hour's audit as CSV\n"
 "\n"
@@ -233,9 +236,34 @@ static int parse_classes(struct pt_options *o, const char *arg)
 	return err;
 }
 
+static const char *mode_name(enum pt_mode m)
+{
+	switch (m) {
+	case PT_MODE_LISTENERS:
+		return "--listeners";
+	case PT_MODE_CONNECTIONS:
+		return "--connections";
+	case PT_MODE_LIFETIME:
+		return "--lifetime";
+	case PT_MODE_AUDIT:
+		return "audit";
+	default:
+		return "live tracing";
+	}
+}
+
+/* one mode per run: a second one is a mistake, not a choice */
+static int set_mode(struct pt_options *o, enum pt_mode m)
+{
+	if (o->mode != PT_MODE_LIVE && o->mode != m)
+		return fail(o, "%s and %s exclude each other", mode_name(o->mode), mode_name(m));
+	o->mode = m;
+	return 0;
+}
+
 enum {
 	OPT_EPHEMERAL = 256, OPT_ATTACH, OPT_RING_SIZE, OPT_TCP, OPT_UDP, OPT_CGROUP,
-	OPT_NETNS, OPT_LISTENERS, OPT_LIFETIME, OPT_WRITE_FORMAT, OPT_FORCE,
+	OPT_NETNS, OPT_LISTENERS, OPT_CONNECTIONS, OPT_LIFETIME, OPT_WRITE_FORMAT, OPT_FORCE,
 	OPT_CSV_RAW, OPT_INTERVAL, OPT_EXPECT_PORT, OPT_SCAN_PORTS, OPT_SCAN_WINDOW,
 };
 
@@ -254,6 +282,7 @@ static const struct option long_opts[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "listeners", no_argument, NULL, OPT_LISTENERS },
+	{ "connections", no_argument, NULL, OPT_CONNECTIONS },
 	{ "lifetime", no_argument, NULL, OPT_LIFETIME },
 	{ "write", required_argument, NULL, 'w' },
 	{ "write-format", required_argument, NULL, OPT_WRITE_FORMAT },
@@ -406,10 +435,12 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 				return fail(o, "invalid --scan-window '%s': must be 1-86400 seconds", optarg);
 			break;
 		case OPT_LISTENERS:
-			o->mode = PT_MODE_LISTENERS;
-			break;
+		case OPT_CONNECTIONS:
 		case OPT_LIFETIME:
-			o->mode = PT_MODE_LIFETIME;
+			err = set_mode(o, c == OPT_LISTENERS ? PT_MODE_LISTENERS :
+					  c == OPT_CONNECTIONS ? PT_MODE_CONNECTIONS : PT_MODE_LIFETIME);
+			if (err)
+				return err;
 			break;
 		case '4':
 		case '6':

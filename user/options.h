@@ -37,7 +37,11 @@ enum pt_mode {
 	PT_MODE_LISTENERS,	/* print the listeners found at start and exit */
 	PT_MODE_LIFETIME,	/* one close record per finished flow */
 	PT_MODE_AUDIT,		/* porttrace audit: aggregate, then report */
+	PT_MODE_CONNECTIONS,	/* print the TCP connections open at start and exit */
 };
+
+/* the modes that print what is there at start, and trace nothing */
+#define PT_MODE_SNAPSHOT(m)	((m) == PT_MODE_LISTENERS || (m) == PT_MODE_CONNECTIONS)
 
 #define PT_MAX_EXPECT_PORTS	64
 

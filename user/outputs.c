@@ -29,6 +29,7 @@ int outputs_open(struct pt_outputs *o, const struct pt_options *opts, bool recor
 		o->term.line_flush = tty;
 		o->term.lifetime = opts->mode == PT_MODE_LIFETIME;
 		o->term.listeners = opts->mode == PT_MODE_LISTENERS;
+		o->term.connections = opts->mode == PT_MODE_CONNECTIONS;
 		o->term.csv_raw = opts->csv_raw;
 	}
 	if (!opts->write_path)

@@ -151,7 +151,9 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 	switch (e->kind) {
 	case PT_EV_CONNECT:
 		set_str(r, PT_FLD_RESULT, pt_result_str(e->result));
-		set_u64(r, PT_FLD_LATENCY_US, e->latency_ns / 1000);
+		/* found open at start: the connect was not seen */
+		if (!(e->flags & PT_F_INVENTORY))
+			set_u64(r, PT_FLD_LATENCY_US, e->latency_ns / 1000);
 		break;
 	case PT_EV_ACCEPT:
 	case PT_EV_RESET:
@@ -161,7 +163,9 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 		/* close carries sk_err: 0 is an ordinary end, not an outcome */
 		if (e->result)
 			set_str(r, PT_FLD_RESULT, pt_result_str(e->result));
-		set_u64(r, PT_FLD_DURATION_MS, e->duration_ns / 1000000);
+		/* open before the start: how long is unknown */
+		if (!(e->flags & PT_F_INVENTORY))
+			set_u64(r, PT_FLD_DURATION_MS, e->duration_ns / 1000000);
 		set_u64(r, PT_FLD_TX_BYTES, e->tx_bytes);
 		set_u64(r, PT_FLD_RX_BYTES, e->rx_bytes);
 		set_str(r, PT_FLD_CLOSED_FIRST, pt_closed_first_str(e));

@@ -23,6 +23,7 @@ struct sink {
 	bool line_flush;	/* flush after every record (a terminal) */
 	bool lifetime;		/* table: one line per finished flow (--lifetime) */
 	bool listeners;		/* table: one line per listening socket (--listeners) */
+	bool connections;	/* table: one line per open connection (--connections) */
 	bool csv_raw;		/* csv: no "'" before formula-like cells (--csv-raw) */
 	unsigned long rows;
 };

@@ -9,7 +9,8 @@
  * listening port's class. Lifetime (--lifetime): TIME PID COMM CLIENT SERVER
  * TX RX MS (bytes), one line per finished flow; COMM is cut to 12 there to make
  * room for the numbers. Listeners (--listeners): PROTO ADDRESS:PORT CLASS
- * BOUND NETNS PID COMM.
+ * BOUND NETNS PID COMM. Connections (--connections): SIDE CLIENT SERVER
+ * CLASS NETNS PID COMM, SIDE being the end this host's socket is.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,6 +33,8 @@
 #define LIFE_NUM_W	7
 
 #define LIS_FMT		"%-5s %-21s %-6s %-5s %10s %7s %s\n"
+
+#define CONN_FMT	"%-6s %-21s %-21s %-13s %10s %7s %s\n"
 
 /* "[" addr "]:" port */
 #define TABLE_EP_LEN	(INET6_ADDRSTRLEN + 8)
@@ -191,6 +194,9 @@ static int table_open(struct sink *s)
 	if (s->listeners)
 		ret = fprintf(s->out, LIS_FMT, "PROTO", "ADDRESS:PORT", "CLASS", "BOUND",
 			      "NETNS", "PID", "COMM");
+	else if (s->connections)
+		ret = fprintf(s->out, CONN_FMT, "SIDE", "CLIENT", "SERVER", "CLASS",
+			      "NETNS", "PID", "COMM");
 	else if (s->lifetime)
 		ret = fprintf(s->out, LIFE_FMT, "TIME", "PID", "COMM", "CLIENT",
 			      "SERVER", "TX", "RX", "MS");
@@ -234,8 +240,10 @@ static int write_lifetime(struct sink *s, const struct pt_flow *f)
 	if (e->kind == PT_EV_CLOSE) {
 		bytes_short(tx, sizeof(tx), e->tx_bytes);
 		bytes_short(rx, sizeof(rx), e->rx_bytes);
-		snprintf(ms, sizeof(ms), "%" PRIu64,
-			 (uint64_t)e->duration_ns / 1000000);
+		/* a flow open before the start: its duration is unknown */
+		if (!(e->flags & PT_F_INVENTORY))
+			snprintf(ms, sizeof(ms), "%" PRIu64,
+				 (uint64_t)e->duration_ns / 1000000);
 	}
 
 	errno = 0;
@@ -257,11 +265,27 @@ static int write_listener(struct sink *s, const struct pt_flow *f)
 		       e->server_origin == PT_ORIGIN_BOUND ? "yes" : "no", netns, pid, comm);
 }
 
+static int write_connection(struct sink *s, const struct pt_flow *f)
+{
+	const struct pt_event *e = f->ev;
+	char comm[TABLE_COMM_W + 1], pid[12], netns[12];
+	char client[TABLE_EP_LEN], server[TABLE_EP_LEN];
+
+	pid_comm(pid, sizeof(pid), comm, sizeof(comm), e);
+	endpoint(client, sizeof(client), f->client_addr, e->client_port);
+	endpoint(server, sizeof(server), f->server_addr, e->server_port);
+	snprintf(netns, sizeof(netns), "%u", e->netns);
+	errno = 0;
+	return fprintf(s->out, CONN_FMT, pt_side_str(e->side), client, server,
+		       class_short(f->flow_class), netns, pid, comm);
+}
+
 static int table_write_flow(struct sink *s, const struct pt_flow *f)
 {
 	int ret;
 
 	ret = s->listeners ? write_listener(s, f) :
+	      s->connections ? write_connection(s, f) :
 	      s->lifetime ? write_lifetime(s, f) : write_event(s, f);
 	ret = table_result(s, ret);
 	if (!ret)

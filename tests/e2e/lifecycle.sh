@@ -653,6 +653,86 @@ t_close_bytes()
 	check_jq "$REC" "--lifetime" "$dur"
 }
 
+# A connection open before porttrace starts (both ends here, data already
+# exchanged), closed while it runs. --connections lists both ends with their
+# owners and classes (json, csv, table); the live run reports both close
+# records with the owner, bytes, closed_first, and duration_ms null (its start
+# is unknown), in both attach modes at once; --lifetime shows it once.
+t_open_at_start()
+{
+	local r cpid sport spid mode want
+	new_ns || return
+	r=$(ns_range)
+	peer_common
+	start_server srv -p 9931 -X 100:200 || return
+	spid=$SRV_PID
+	bg_start cli /dev/null "$T/cli.err" ip netns exec "$NS" "$PEER" client -c 127.0.0.1 \
+		-p 9931 -X 100:200 -G "$T/gate" -r "$T/cli.info" ||
+		{ fail "client did not start"; return; }
+	wait_for "$T/gate.held" '^pid=' 5 || { fail "client not connected: $(cat "$T/cli.err")"; return; }
+	cpid=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$T/gate.held")
+	sport=$(sed -n 's/.*sport=\([0-9]*\).*/\1/p' "$T/gate.held")
+	in_range "$sport" "$r" || fail "test setup: client port $sport outside $r"
+
+	OUT=$T/conns.json
+	timeout 20 "$PT" --connections -o json >"$OUT" 2>"$T/conns.err" ||
+		fail "porttrace --connections -o json failed: $(head -3 "$T/conns.err")"
+	COMMON=("${COMMON[@]/attribution=syscall/attribution=owner}")
+	want=(proto=tcp family=ipv4 "${COMMON[@]}" thread=null client_addr=127.0.0.1
+		client_port="$sport" client_port_class=ephemeral server_addr=127.0.0.1
+		server_port=9931 server_port_class=static flow_class=ephemeral-to-static
+		ephemeral_range="$r" result=ok latency_us=null duration_ms=null tx_bytes=null
+		rx_bytes=null closed_first=null bound=null)
+	expect_total "$OUT" 2
+	expect_one "$OUT" "--connections: client end" '.kind == "connect"' "${want[@]}" \
+		side=client pid="$cpid" evidence="$EV_C"
+	expect_one "$OUT" "--connections: server end" '.kind == "accept"' "${want[@]}" \
+		side=server pid="$spid" evidence="$EV_A"
+	timeout 20 "$PT" --connections -o csv -P 9931 >"$T/conns.csv" 2>>"$T/conns.err" ||
+		fail "porttrace --connections -o csv failed: $(head -3 "$T/conns.err")"
+	grep -q "^[^,]*,connect,tcp,ipv4,client,$cpid,peer,.*,$NS_INO,127.0.0.1,$sport,ephemeral,127.0.0.1,9931,static,ephemeral-to-static,.*,owner,ok,," \
+		"$T/conns.csv" || fail "--connections csv: no client row" "$(cat "$T/conns.csv")"
+	timeout 20 "$PT" --connections -o table -P 9931 >"$T/conns.txt" 2>>"$T/conns.err" ||
+		fail "porttrace --connections -o table failed: $(head -3 "$T/conns.err")"
+	head -1 "$T/conns.txt" | grep -Eq '^SIDE +CLIENT +SERVER +CLASS +NETNS +PID +COMM$' ||
+		fail "--connections table header: $(head -1 "$T/conns.txt")"
+	grep -Eq "^server +127\.0\.0\.1:$sport +127\.0\.0\.1:9931 +eph-static +$NS_INO +$spid peer$" \
+		"$T/conns.txt" || fail "--connections table: no server row" "$(cat "$T/conns.txt")"
+
+	for mode in tp_btf tracepoint; do
+		PT_STDOUT=$T/pt.$mode start_pt "pt$mode" -o json -k connect,accept,close --attach=$mode || return
+	done
+	PT_STDOUT=$T/lt.out start_pt lt -o json --lifetime || return
+	touch "$T/gate"
+	wait_server srv
+	bg_wait cli 10 >/dev/null || fail "client did not finish"
+	for mode in tp_btf tracepoint; do
+		wait_recs "$T/pt.$mode" 2
+	done
+	wait_recs "$T/lt.out" 1
+	sleep 0.3
+	stop_pt pttp_btf
+	stop_pt pttracepoint
+	stop_pt lt
+	want=(kind=close proto=tcp family=ipv4 "${COMMON[@]}" client_addr=127.0.0.1
+		client_port="$sport" client_port_class=ephemeral server_addr=127.0.0.1
+		server_port=9931 server_port_class=static flow_class=ephemeral-to-static
+		ephemeral_range="$r" result=null latency_us=null duration_ms=null
+		closed_first=client bound=null)
+	for mode in tp_btf tracepoint; do
+		OUT=$T/pt.$mode
+		expect_total "$OUT" 2
+		expect_one "$OUT" "$mode: client close" '.side == "client"' "${want[@]}" side=client \
+			pid="$cpid" evidence="$EV_C" tx_bytes=100 rx_bytes=200
+		expect_one "$OUT" "$mode: server close" '.side == "server"' "${want[@]}" side=server \
+			pid="$spid" evidence="$EV_A" tx_bytes=200 rx_bytes=100
+	done
+	OUT=$T/lt.out
+	expect_total "$OUT" 1
+	expect_one "$OUT" "--lifetime" true "${want[@]}" side=client pid="$cpid" evidence="$EV_C" \
+		tx_bytes=100 rx_bytes=200
+}
+
 # -k reset: a SYN to a closed port; the kernel's RST has no process
 t_reset_record()
 {
@@ -910,6 +990,7 @@ TESTS=(
 	"t_listen_unlisten|listen and unlisten records: bound port static, port 0 ephemeral, IPv6"
 	"t_listen_autobind|listen() without bind(): listen/unlisten carry the kernel's port; flows classified by listener"
 	"t_close_bytes|close records: exact bytes per side, duration, client closed first; --lifetime once"
+	"t_open_at_start|a connection open before the start: --connections lists both ends; its close records name the owners, duration null"
 	"t_reset_record|-k reset: a SYN to a closed port gives one reset record without a process"
 	"t_attach_tp_btf|-k all --attach=tp_btf: every kind from the tp_btf programs"
 	"t_cgroup|client in its own cgroup: cgroup_id is the directory's inode; --cgroup shows only it"

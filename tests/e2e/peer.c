@@ -7,7 +7,7 @@
  *               [-r READY_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]
  *   peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI] [-k COUNT] [-q]
  *               [-E] [-O] [-S SYNCNT] [-K] [-H MSEC] [-X SEND:RECV] [-Z] [-u]
- *               [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]
+ *               [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-G GATE] [-t SECS]
  *   (both: [-N COMM] sets the process name, up to 15 bytes of anything;
  *    [-T NAME] does the socket work in a second thread named NAME)
  *
@@ -30,6 +30,9 @@
  *   -K  keep every connection open until all COUNT are made, then close
  *       them all (after -H MSEC)
  *   -Z  close with SO_LINGER {1, 0}: an RST instead of a FIN
+ *   -G GATE  with -X: once the data is exchanged (both ends open), write
+ *       "pid=P sport=N" to GATE.held, then wait for GATE to exist before
+ *       the hold and the close: a connection open across a tracer's start
  *   -X SEND:RECV  both: the client writes SEND bytes and reads RECV bytes,
  *       holds the connection -H MSEC, then closes first (FIN); the server
  *       reads exactly SEND bytes, writes RECV bytes, reads to EOF, closes
@@ -104,6 +107,7 @@ struct opts {
 	const char *ready_file;
 	const char *pid_file;
 	const char *go_file;
+	const char *close_gate;	/* -G */
 	const char *comm;
 	const char *thread;	/* -T */
 };
@@ -121,7 +125,7 @@ static void usage(void)
 		"                   [-r READY_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]\n"
 		"       peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI]\n"
 		"                   [-k COUNT] [-q]\n"
-		"                   [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]\n"
+		"                   [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-G GATE] [-t SECS]\n"
 		"       server: [-U] [-M] [-H MSEC] [-X SEND:RECV] [-u] [-L]\n"
 		"       client: [-E] [-O] [-S SYNCNT] [-K] [-H MSEC] [-X SEND:RECV] [-Z] [-u]\n"
 		"       both: [-N COMM] [-T THREAD]\n");
@@ -552,6 +556,15 @@ static int run_client(const struct opts *o)
 		} else if (o->send_bytes >= 0) {
 			write_all(fd, o->send_bytes);
 			read_exactly(fd, o->recv_bytes);
+			if (o->close_gate) {
+				char held[4096], line[64];
+
+				snprintf(held, sizeof(held), "%s.held", o->close_gate);
+				snprintf(line, sizeof(line), "pid=%d sport=%d\n", (int)getpid(),
+					 local_port(fd));
+				write_file(held, line);
+				wait_go(o->close_gate);
+			}
 		}
 		if (o->keep) {
 			kept[nkept++] = fd;
@@ -611,7 +624,7 @@ int main(int argc, char **argv)
 	argv++;
 	argc--;
 
-	while ((c = getopt(argc, argv, "6AqEOKZuUMLa:b:c:p:n:r:i:g:s:R:k:D:W:t:N:T:S:H:X:")) != -1) {
+	while ((c = getopt(argc, argv, "6AqEOKZuUMLa:b:c:p:n:r:i:g:G:s:R:k:D:W:t:N:T:S:H:X:")) != -1) {
 		switch (c) {
 		case '6': o.v6 = true; break;
 		case 'A': o.plain_accept = true; break;
@@ -646,6 +659,7 @@ int main(int argc, char **argv)
 		case 'r': o.ready_file = optarg; break;
 		case 'i': o.pid_file = optarg; break;
 		case 'g': o.go_file = optarg; break;
+		case 'G': o.close_gate = optarg; break;
 		case 'b': o.srcaddr = optarg; break;
 		case 'N': o.comm = optarg; break;
 		case 'T': o.thread = optarg; break;

@@ -143,6 +143,35 @@ static void test_errors(void **state)
 	assert_string_equal(o.err, "unexpected argument 'extra'; see porttrace --help");
 }
 
+/* one mode per run: a second is refused, naming both; the same twice is fine */
+static void test_modes(void **state)
+{
+	struct pt_options o;
+	char *audit_lifetime[] = { "porttrace", "audit", "--lifetime", NULL };
+	char *audit_conns[] = { "porttrace", "audit", "--connections", NULL };
+	(void)state;
+
+	assert_int_equal(PARSE(&o, "--connections"), PT_OPTS_OK);
+	assert_int_equal(o.mode, PT_MODE_CONNECTIONS);
+	assert_true(PT_MODE_SNAPSHOT(o.mode));
+	assert_int_equal(PARSE(&o, "--listeners", "--listeners"), PT_OPTS_OK);
+	assert_int_equal(o.mode, PT_MODE_LISTENERS);
+	assert_true(PT_MODE_SNAPSHOT(o.mode));
+	assert_int_equal(PARSE(&o, "--lifetime"), PT_OPTS_OK);
+	assert_false(PT_MODE_SNAPSHOT(o.mode));
+
+	assert_int_equal(PARSE(&o, "--listeners", "--connections"), -EINVAL);
+	assert_string_equal(o.err, "--listeners and --connections exclude each other");
+	assert_int_equal(PARSE(&o, "--connections", "--lifetime"), -EINVAL);
+	assert_string_equal(o.err, "--connections and --lifetime exclude each other");
+	assert_int_equal(PARSE(&o, "--lifetime", "--listeners"), -EINVAL);
+	assert_string_equal(o.err, "--lifetime and --listeners exclude each other");
+	assert_int_equal(pt_parse_options(3, audit_lifetime, &o), -EINVAL);
+	assert_string_equal(o.err, "audit and --lifetime exclude each other");
+	assert_int_equal(pt_parse_options(3, audit_conns, &o), -EINVAL);
+	assert_string_equal(o.err, "audit and --connections exclude each other");
+}
+
 static void test_numbers(void **state)
 {
 	unsigned long v = 0;
@@ -172,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_numbers),
 	};
 

@@ -176,7 +176,8 @@ static void test_kind_names(void **state)
 	assert_string_equal(pt_attribution_str(PT_ATTR_NONE), "none");
 	assert_string_equal(pt_attribution_str(PT_ATTR_SYSCALL), "syscall");
 	assert_string_equal(pt_attribution_str(PT_ATTR_LISTENER), "listener");
-	assert_string_equal(pt_attribution_str(3), "unknown");
+	assert_string_equal(pt_attribution_str(PT_ATTR_OWNER), "owner");
+	assert_string_equal(pt_attribution_str(4), "unknown");
 	assert_string_equal(pt_side_str(PT_SIDE_NONE), "none");
 	assert_string_equal(pt_side_str(PT_SIDE_CLIENT), "client");
 	assert_string_equal(pt_side_str(PT_SIDE_SERVER), "server");
@@ -545,6 +546,38 @@ static void test_json_close(void **state)
 		"\"latency_us\":null,\"duration_ms\":1500,\"tx_bytes\":1000,"
 		"\"rx_bytes\":2000000,\"closed_first\":\"server\","
 		"\"bound\":null}\n");
+}
+
+/*
+ * A connection open before the start (PT_F_INVENTORY): its row in
+ * --connections has no latency, its close no duration; both name the
+ * holder (owner). CSV leaves the same cells empty.
+ */
+static void test_inventory_connection(void **state)
+{
+	struct pt_event e;
+	struct pt_flow f;
+	char *out;
+
+	(void)state;
+	make_flow(&e, &f);
+	e.flags = PT_F_INVENTORY;
+	e.attribution = PT_ATTR_OWNER;
+	out = render_flow(&sink_json_ops, &f);
+	assert_non_null(strstr(out, ",\"attribution\":\"owner\",\"result\":\"ok\","
+				    "\"latency_us\":null,\"duration_ms\":null,"));
+	free(out);
+	make_close(&e, &f);
+	e.flags |= PT_F_INVENTORY;
+	e.attribution = PT_ATTR_OWNER;
+	out = render_flow(&sink_json_ops, &f);
+	assert_non_null(strstr(out, ",\"attribution\":\"owner\",\"result\":null,"
+				    "\"latency_us\":null,\"duration_ms\":null,\"tx_bytes\":1000,"
+				    "\"rx_bytes\":2000000,\"closed_first\":\"server\","));
+	free(out);
+	out = render_flow(&sink_csv_ops, &f);
+	assert_non_null(strstr(out, ",owner,,,,1000,2000000,server,\r\n"));
+	free(out);
 }
 
 /* The server's side of a flow that died with a reset, no first closer seen. */
@@ -1543,6 +1576,7 @@ int main(void)
 		cmocka_unit_test(test_closed_first),
 		cmocka_unit_test(test_has_client),
 		cmocka_unit_test(test_json_connect_ok),
+		cmocka_unit_test(test_inventory_connection),
 		cmocka_unit_test(test_json_connect_refused),
 		cmocka_unit_test(test_json_connect_no_ephemeral_port),
 		cmocka_unit_test(test_json_udp_container),

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
+#include "escape.h"
 #include "loader.h"
 #include "probe.h"
 #include "porttrace.skel.h"
@@ -169,11 +170,11 @@ static void select_programs(struct porttrace_bpf *skel, const struct pt_options 
 }
 
 static int open_load_attach(struct pt_tracer *t, const struct pt_options *o,
-			    const struct pt_kernel *k, bool btf)
+			    const struct pt_kernel *k, bool btf, int cgfd)
 {
 	struct porttrace_bpf *skel;
 	__u32 zero = 0;
-	int err, cgfd;
+	int err;
 
 	skel = porttrace_bpf__open();
 	if (!skel) {
@@ -196,21 +197,12 @@ static int open_load_attach(struct pt_tracer *t, const struct pt_options *o,
 				strerror(-err));
 		goto fail;
 	}
-	if (o->cgroup) {
-		cgfd = open_cgroup(o->cgroup);
-		if (cgfd < 0) {
-			err = cgfd;
-			fprintf(stderr, "porttrace: cannot open --cgroup '%s': %s: give a cgroup v2 directory (under %s)\n",
-				o->cgroup, strerror(-err),
-				pt_cgroup2_mount() ? pt_cgroup2_mount() : "a cgroup2 mount");
-			goto fail;
-		}
+	if (cgfd >= 0) {
 		err = bpf_map__update_elem(skel->maps.cgroup_filter, &zero, sizeof(zero),
 					   &cgfd, sizeof(cgfd), BPF_ANY);
-		close(cgfd);
 		if (err) {
-			fprintf(stderr, "porttrace: cannot filter on --cgroup '%s': %s: it must be a cgroup v2 directory\n",
-				o->cgroup, strerror(-err));
+			fprintf(stderr, "porttrace: cannot filter on --cgroup: %s: it must be a cgroup v2 directory\n",
+				strerror(-err));
 			goto fail;
 		}
 	}
@@ -409,7 +401,7 @@ int tracer_inventory(struct pt_tracer *t, enum pt_inventory pass, pt_inventory_f
 int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 		 ring_buffer_sample_fn cb, void *ctx)
 {
-	int err;
+	int err, cgfd = -1;
 
 	verbose = o->verbose;
 	libbpf_set_print(libbpf_print);
@@ -431,24 +423,39 @@ int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 	if (err)
 		return err;
 
+	/* a bad --cgroup is the user's to fix, whichever programs load */
+	if (o->cgroup) {
+		cgfd = open_cgroup(o->cgroup);
+		if (cgfd < 0) {
+			char path[256];
+
+			esc_term(path, sizeof(path), o->cgroup, strlen(o->cgroup));
+			fprintf(stderr, "porttrace: cannot open --cgroup '%s': %s: give a cgroup v2 directory (under %s)\n",
+				path, strerror(-cgfd),
+				pt_cgroup2_mount() ? pt_cgroup2_mount() : "a cgroup2 mount");
+			return cgfd;
+		}
+	}
 	switch (o->attach) {
 	case PT_ATTACH_BTF:
-		err = open_load_attach(t, o, &t->kernel, true);
+		err = open_load_attach(t, o, &t->kernel, true, cgfd);
 		break;
 	case PT_ATTACH_TRACEPOINT:
-		err = open_load_attach(t, o, &t->kernel, false);
+		err = open_load_attach(t, o, &t->kernel, false, cgfd);
 		break;
 	case PT_ATTACH_AUTO:
 	default:
 		if (t->kernel.tp_set_state) {
-			err = open_load_attach(t, o, &t->kernel, true);
+			err = open_load_attach(t, o, &t->kernel, true, cgfd);
 			if (!err)
 				break;
 			fprintf(stderr, "porttrace: falling back to the classic sock/inet_sock_set_state tracepoint\n");
 		}
-		err = open_load_attach(t, o, &t->kernel, false);
+		err = open_load_attach(t, o, &t->kernel, false, cgfd);
 		break;
 	}
+	if (cgfd >= 0)
+		close(cgfd);
 	if (err)
 		return err;
 	if (!cb)

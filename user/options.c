@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "escape.h"
 #include "flow.h"
 #include "options.h"
 
@@ -97,13 +98,16 @@ static const char usage[] =
 "Ends on Ctrl-C, SIGTERM, --duration or --count, printing a summary of\n"
 "events seen and lost on stderr.\n";
 
+/* the reason, one line: a value echoed in it has its control bytes escaped */
 static int fail(struct pt_options *o, const char *fmt, ...)
 {
+	char raw[sizeof(o->err)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(o->err, sizeof(o->err), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	esc_term(o->err, sizeof(o->err), raw, strlen(raw));
 	return -EINVAL;
 }
 
@@ -144,64 +148,92 @@ int pt_parse_range(const char *s, uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
+/*
+ * Each item of a comma list, in order, to fn; an empty item ("80,", "1,,2")
+ * is a mistake, not nothing. Stops at the first error fn returns.
+ */
+static int each_item(struct pt_options *o, const char *opt, const char *arg,
+		     int (*fn)(struct pt_options *o, const char *item, void *ctx), void *ctx)
+{
+	char *copy = strdup(arg), *item, *next;
+	int err = 0;
+
+	if (!copy)
+		return fail(o, "out of memory");
+	for (item = copy; item && !err; item = next) {
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		if (!*item)
+			err = fail(o, "empty item in %s list '%s'", opt, arg);
+		else
+			err = fn(o, item, ctx);
+	}
+	free(copy);
+	return err;
+}
+
+struct num_list {
+	const char *opt;
+	unsigned long min, max;
+	void *vals;
+	size_t width;
+	unsigned int cap, *n;
+};
+
+static int num_item(struct pt_options *o, const char *item, void *ctx)
+{
+	struct num_list *l = ctx;
+	unsigned long v;
+
+	if (pt_parse_ulong(item, l->min, l->max, &v))
+		return fail(o, "invalid %s '%s': must be %lu-%lu", l->opt, item, l->min, l->max);
+	if (*l->n >= l->cap)
+		return fail(o, "too many values for %s: at most %u", l->opt, l->cap);
+	if (l->width == sizeof(__u32))
+		((__u32 *)l->vals)[(*l->n)++] = (__u32)v;
+	else
+		((__u16 *)l->vals)[(*l->n)++] = (__u16)v;
+	return 0;
+}
+
 /* Split a comma list, parse each item in [min, max] into vals (u32 or u16). */
 static int parse_list(struct pt_options *o, const char *opt, const char *arg,
 		      unsigned long min, unsigned long max, void *vals,
 		      size_t width, unsigned int cap, unsigned int *n)
 {
-	char *copy = strdup(arg), *tok, *save = NULL;
-	unsigned long v;
-	int err = 0;
+	struct num_list l = { opt, min, max, vals, width, cap, n };
 
-	if (!copy)
-		return fail(o, "out of memory");
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (pt_parse_ulong(tok, min, max, &v)) {
-			err = fail(o, "invalid %s '%s': must be %lu-%lu", opt, tok, min, max);
-			break;
-		}
-		if (*n >= cap) {
-			err = fail(o, "too many values for %s: at most %u", opt, cap);
-			break;
-		}
-		if (width == sizeof(__u32))
-			((__u32 *)vals)[(*n)++] = (__u32)v;
-		else
-			((__u16 *)vals)[(*n)++] = (__u16)v;
+	if (!*arg)
+		return fail(o, "empty %s list", opt);
+	return each_item(o, opt, arg, num_item, &l);
+}
+
+static int kind_item(struct pt_options *o, const char *item, void *ctx)
+{
+	int k;
+
+	(void)ctx;
+	if (!strcmp(item, "all")) {
+		for (k = 1; k < PT_EV_MAX; k++)
+			o->kinds |= PT_KIND_BIT(k);
+		return 0;
 	}
-	if (!err && *n == 0)
-		err = fail(o, "empty %s list", opt);
-	free(copy);
-	return err;
+	for (k = 1; k < PT_EV_MAX; k++)
+		if (!strcmp(item, pt_kind_str(k)))
+			break;
+	if (k == PT_EV_MAX)
+		return fail(o, "invalid --kind '%s': must be connect, accept, listen, unlisten, close, reset or all", item);
+	o->kinds |= PT_KIND_BIT(k);
+	return 0;
 }
 
 static int parse_kinds(struct pt_options *o, const char *arg)
 {
-	char *copy = strdup(arg), *tok, *save = NULL;
-	int err = 0, k;
-
-	if (!copy)
-		return fail(o, "out of memory");
 	o->kinds = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "all")) {
-			for (k = 1; k < PT_EV_MAX; k++)
-				o->kinds |= PT_KIND_BIT(k);
-			continue;
-		}
-		for (k = 1; k < PT_EV_MAX; k++)
-			if (!strcmp(tok, pt_kind_str(k)))
-				break;
-		if (k == PT_EV_MAX) {
-			err = fail(o, "invalid --kind '%s': must be connect, accept, listen, unlisten, close, reset or all", tok);
-			break;
-		}
-		o->kinds |= PT_KIND_BIT(k);
-	}
-	if (!err && !o->kinds)
-		err = fail(o, "empty --kind list");
-	free(copy);
-	return err;
+	if (!*arg)
+		return fail(o, "empty --kind list");
+	return each_item(o, "--kind", arg, kind_item, NULL);
 }
 
 static const char *const class_names[][2] = {
@@ -211,29 +243,26 @@ static const char *const class_names[][2] = {
 	[PT_FLOW_STATIC_TO_EPH] = { "static-to-ephemeral", "static-eph" },
 };
 
-static int parse_classes(struct pt_options *o, const char *arg)
+static int class_item(struct pt_options *o, const char *item, void *ctx)
 {
-	char *copy = strdup(arg), *tok, *save = NULL;
-	int err = 0;
 	unsigned int c;
 
-	if (!copy)
-		return fail(o, "out of memory");
-	o->classes = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (c = 0; c < 4; c++)
-			if (!strcmp(tok, class_names[c][0]) || !strcmp(tok, class_names[c][1]))
-				break;
-		if (c == 4) {
-			err = fail(o, "invalid --class '%s': must be ephemeral-to-static, static-to-static, ephemeral-to-ephemeral or static-to-ephemeral", tok);
+	(void)ctx;
+	for (c = 0; c < 4; c++)
+		if (!strcmp(item, class_names[c][0]) || !strcmp(item, class_names[c][1]))
 			break;
-		}
-		o->classes |= 1u << c;
-	}
-	if (!err && !o->classes)
-		err = fail(o, "empty --class list");
-	free(copy);
-	return err;
+	if (c == 4)
+		return fail(o, "invalid --class '%s': must be ephemeral-to-static, static-to-static, ephemeral-to-ephemeral or static-to-ephemeral", item);
+	o->classes |= 1u << c;
+	return 0;
+}
+
+static int parse_classes(struct pt_options *o, const char *arg)
+{
+	o->classes = 0;
+	if (!*arg)
+		return fail(o, "empty --class list");
+	return each_item(o, "--class", arg, class_item, NULL);
 }
 
 static const char *mode_name(enum pt_mode m)
@@ -306,6 +335,7 @@ static const struct option long_opts[] = {
 
 int pt_parse_options(int argc, char **argv, struct pt_options *o)
 {
+	bool kinds_given = false;
 	unsigned long v;
 	int c, err;
 
@@ -361,6 +391,7 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 		case 'k':
 			if (parse_kinds(o, optarg))
 				return -EINVAL;
+			kinds_given = true;
 			break;
 		case 'u':
 			err = parse_list(o, "--uid", optarg, 0, 4294967294UL, o->uids,
@@ -444,7 +475,7 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 			break;
 		case '4':
 		case '6':
-			if (o->family)
+			if (o->family && o->family != (c == '4' ? PT_FAMILY_IPV4 : PT_FAMILY_IPV6))
 				return fail(o, "-4 and -6 exclude each other");
 			o->family = c == '4' ? PT_FAMILY_IPV4 : PT_FAMILY_IPV6;
 			break;
@@ -485,18 +516,26 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 		case 'V':
 			printf("porttrace %s\n", PORTTRACE_VERSION);
 			return PT_OPTS_EXIT;
+		/* a short option may sit inside a cluster (-x4): name it alone */
 		case ':':
+			if (strncmp(argv[optind - 1], "--", 2) && optopt > 0 && optopt < 128)
+				return fail(o, "option '-%c' needs a value", optopt);
 			return fail(o, "option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (optopt > 0 && optopt < 128)
+				return fail(o, "unknown option '-%c'; see porttrace --help", optopt);
 			return fail(o, "unknown option '%s'; see porttrace --help", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return fail(o, "unexpected argument '%s'; see porttrace --help", argv[optind]);
-	/* --lifetime is about finished flows: close records, whatever -k said */
+	/* --lifetime is about finished flows: close records; an audit needs
+	 * every kind to build its tables. A -k there would be ignored. */
+	if (kinds_given && (o->mode == PT_MODE_LIFETIME || o->mode == PT_MODE_AUDIT))
+		return fail(o, "-k does not apply to %s: it %s", mode_name(o->mode),
+			    o->mode == PT_MODE_AUDIT ? "takes every kind" : "shows close records");
 	if (o->mode == PT_MODE_LIFETIME)
 		o->kinds = PT_KIND_BIT(PT_EV_CLOSE);
-	/* an audit needs every kind to build its tables */
 	if (o->mode == PT_MODE_AUDIT)
 		o->kinds = ~0u;
 	if (o->mode != PT_MODE_AUDIT && (o->interval || o->expect_given))

@@ -815,7 +815,9 @@ t_bad_options()
 {
 	local args rc lines
 	for args in "--port=70000" "-P 0x10" "--ephemeral=5-3" "--ephemeral=foo" \
-		"-o xml" "--kind=bogus" "-p abc" "-d -1" "-n 0x"; do
+		"-o xml" "--kind=bogus" "-p abc" "-d -1" "-n 0x" "-P 80," "-p 1,,2" \
+		"--lifetime -k accept" "--listeners --lifetime" "audit --listeners" \
+		"--connections --listeners"; do
 		# shellcheck disable=SC2086
 		timeout 5 "$PT" $args </dev/null >"$T/bad.out" 2>"$T/bad.err"
 		rc=$?
@@ -827,6 +829,15 @@ t_bad_options()
 		fi
 		[[ -s $T/bad.out ]] && fail "porttrace $args wrote to stdout: $(head -3 "$T/bad.out")"
 	done
+	# a --cgroup that is no cgroup: one line naming it (no fallback to the
+	# classic tracepoint in between), exit 1; its control bytes escaped
+	timeout 20 "$PT" --cgroup=$'/no/such\033[2J' -d 1 </dev/null >"$T/bad.out" 2>"$T/bad.err"
+	rc=$?
+	[[ $rc == 1 ]] || fail "porttrace --cgroup=/no/such: exit status $rc, expected 1"
+	grep -v 'off on this kernel' "$T/bad.err" >"$T/bad.err2"
+	[[ $(grep -c . "$T/bad.err2") == 1 ]] &&
+		grep -qF "cannot open --cgroup '/no/such\x1b[2J': No such file or directory" "$T/bad.err2" ||
+		fail "porttrace --cgroup=/no/such: expected one line naming it, got:" "$(cat "$T/bad.err")"
 }
 
 t_help_version()

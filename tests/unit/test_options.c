@@ -81,10 +81,13 @@ static void test_values(void **state)
 	assert_int_equal(o.netns, 4026531840u);
 	assert_int_equal(o.mode, PT_MODE_LISTENERS);
 
-	/* --lifetime means close records, whatever -k said */
-	assert_int_equal(PARSE(&o, "-k", "connect", "--lifetime"), PT_OPTS_OK);
+	/* --lifetime means close records */
+	assert_int_equal(PARSE(&o, "--lifetime"), PT_OPTS_OK);
 	assert_int_equal(o.mode, PT_MODE_LIFETIME);
 	assert_int_equal(o.kinds, PT_KIND_BIT(PT_EV_CLOSE));
+	/* the same option twice is no conflict */
+	assert_int_equal(PARSE(&o, "-4", "-4"), PT_OPTS_OK);
+	assert_int_equal(o.family, PT_FAMILY_IPV4);
 
 	/* -p twice accumulates */
 	assert_int_equal(PARSE(&o, "-p", "7", "-p", "8"), PT_OPTS_OK);
@@ -103,7 +106,7 @@ static void test_errors(void **state)
 		{ "--port", "70000", "invalid --port '70000': must be 1-65535" },
 		{ "--port", "0", "invalid --port '0': must be 1-65535" },
 		{ "--port", "80,x", "invalid --port 'x': must be 1-65535" },
-		{ "--port", ",", "empty --port list" },
+		{ "--port", ",", "empty item in --port list ','" },
 		{ "--pid", "-3", "invalid --pid '-3': must be 1-4194304" },
 		{ "--pid", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "too many values for --pid: at most 16" },
 		{ "-o", "xml", "invalid --output 'xml': must be table, json or csv" },
@@ -120,6 +123,14 @@ static void test_errors(void **state)
 		{ "--ephemeral", "0-10", "invalid --ephemeral '0-10': must be auto, iana or LO-HI with 1 <= LO <= HI <= 65535" },
 		{ "--ring-size", "100", "invalid --ring-size '100': must be a power of two, 64-1048576 KiB" },
 		{ "--attach", "kprobe", "invalid --attach 'kprobe': must be auto, tp_btf or tracepoint" },
+		{ "--pid", "1,,2", "empty item in --pid list '1,,2'" },
+		{ "--port", "80,", "empty item in --port list '80,'" },
+		{ "--kind", "connect,", "empty item in --kind list 'connect,'" },
+		{ "--class", ",eph-eph", "empty item in --class list ',eph-eph'" },
+		{ "--port", "", "empty --port list" },
+		/* what a user typed is echoed with its control bytes escaped */
+		{ "--comm", "ab\033[2Jcdefghijklmnop", "invalid --comm 'ab\\x1b[2Jcdefghijklmnop': must be 1-15 characters" },
+		{ "--kind", "x\ny", "invalid --kind 'x\\x0ay': must be connect, accept, listen, unlisten, close, reset or all" },
 	};
 	struct pt_options o;
 	(void)state;
@@ -139,6 +150,14 @@ static void test_errors(void **state)
 	assert_string_equal(o.err, "unknown option '--bogus'; see porttrace --help");
 	assert_int_equal(PARSE(&o, "-p"), -EINVAL);
 	assert_string_equal(o.err, "option '-p' needs a value");
+	assert_int_equal(PARSE(&o, "--pid"), -EINVAL);
+	assert_string_equal(o.err, "option '--pid' needs a value");
+	assert_int_equal(PARSE(&o, "--tcp", "-x4"), -EINVAL);
+	assert_string_equal(o.err, "unknown option '-x'; see porttrace --help");
+	assert_int_equal(PARSE(&o, "-4x"), -EINVAL);
+	assert_string_equal(o.err, "unknown option '-x'; see porttrace --help");
+	assert_int_equal(PARSE(&o, "-k", "accept", "--lifetime"), -EINVAL);
+	assert_string_equal(o.err, "-k does not apply to --lifetime: it shows close records");
 	assert_int_equal(PARSE(&o, "extra"), -EINVAL);
 	assert_string_equal(o.err, "unexpected argument 'extra'; see porttrace --help");
 }
@@ -170,6 +189,12 @@ static void test_modes(void **state)
 	assert_string_equal(o.err, "audit and --lifetime exclude each other");
 	assert_int_equal(pt_parse_options(3, audit_conns, &o), -EINVAL);
 	assert_string_equal(o.err, "audit and --connections exclude each other");
+	{
+		char *audit_k[] = { "porttrace", "audit", "-k", "connect", NULL };
+
+		assert_int_equal(pt_parse_options(4, audit_k, &o), -EINVAL);
+		assert_string_equal(o.err, "-k does not apply to audit: it takes every kind");
+	}
 }
 
 static void test_numbers(void **state)

@@ -475,9 +475,9 @@ int tracer_poll(struct pt_tracer *t, int timeout_ms)
 {
 	int err = ring_buffer__poll(t->rb, timeout_ms);
 
-	if (err < 0)
-		return err;
-	return ring_buffer__consume(t->rb);
+	if (err >= 0)
+		err = ring_buffer__consume(t->rb);
+	return err == PT_DRAIN_PAUSE ? 0 : err;
 }
 
 int tracer_drain(struct pt_tracer *t)

@@ -3,6 +3,7 @@
 #ifndef PT_LOADER_H
 #define PT_LOADER_H
 
+#include <errno.h>
 #include <bpf/libbpf.h>
 #include "flow.h"
 #include "options.h"
@@ -25,8 +26,16 @@ struct pt_tracer {
 int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 		 ring_buffer_sample_fn cb, void *ctx);
 
+/*
+ * A sample callback returns PT_DRAIN_PAUSE to end a drain after the record
+ * it was given (consumed): a consumer that is behind would otherwise never
+ * get out of the drain to see the clock or a signal. More may be waiting.
+ */
+#define PT_DRAIN_PAUSE	(-EAGAIN)
+
 /* Wait up to timeout_ms, then consume whatever is in the ring: records are
- * submitted without wakeups, so the timeout is what bounds latency. */
+ * submitted without wakeups, so the timeout is what bounds latency. A pause
+ * (PT_DRAIN_PAUSE) returns 0. */
 int tracer_poll(struct pt_tracer *t, int timeout_ms);
 
 typedef int (*pt_inventory_fn)(void *ctx, const struct pt_event *ev);

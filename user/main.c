@@ -20,6 +20,7 @@
 #include "services.h"
 
 #define POLL_MS	50	/* bounds output latency: records come without wakeups */
+#define DRAIN_BATCH	256	/* records per drain before the loop looks around */
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t reopen;
@@ -44,6 +45,8 @@ struct run {
 	struct pt_audit *audit;		/* porttrace audit */
 	int64_t mono_to_real;
 	unsigned long long events;
+	unsigned int batch;		/* records in this drain */
+	bool draining;			/* the last drain: take everything */
 	char start[32];			/* RFC 3339, for reports */
 };
 
@@ -122,6 +125,11 @@ static int handle_event(void *ctx, void *data, size_t size)
 		exiting = 2;
 	else if (r->opts->count && r->events >= r->opts->count)
 		exiting = 1;
+	/* a consumer behind must still see --duration, --count and signals */
+	if (!r->draining && (exiting || ++r->batch >= DRAIN_BATCH)) {
+		r->batch = 0;
+		return PT_DRAIN_PAUSE;
+	}
 	return 0;
 }
 
@@ -193,8 +201,10 @@ static int inventory(struct pt_tracer *t, struct run *r, struct inventory *inv)
 
 static int setup_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct sigaction hup = { .sa_handler = on_hup };
+	/* SA_RESTART: a signal during a blocked write (a slow pipe) must not
+	 * fail the write; the poll still wakes (epoll_wait is never restarted) */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	struct sigaction hup = { .sa_handler = on_hup, .sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&hup.sa_mask);
@@ -303,6 +313,7 @@ static int trace_loop(struct pt_tracer *t, struct run *r)
 	int err;
 
 	while (!exiting) {
+		r->batch = 0;
 		err = tracer_poll(t, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "porttrace: failed to poll ring buffer: %s\n", strerror(-err));
@@ -334,6 +345,7 @@ static int finish(struct pt_tracer *t, struct run *r)
 	int err = 0, file_err;
 
 	tracer_detach(t);
+	r->draining = true;
 	if (exiting != 2 && !(r->opts->count && r->events >= r->opts->count))
 		tracer_drain(t);
 	tracer_lost(t, &st);

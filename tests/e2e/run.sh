@@ -642,6 +642,38 @@ t_duration()
 	check_exit pt "$rc"
 }
 
+# A consumer that is behind (a pipe read at 80 KiB/s) while a churn floods
+# the ring: porttrace still stops at --duration (the drain gives way every
+# few hundred records), and a SIGHUP (log rotation) arriving while it is
+# blocked writing neither fails that write nor ends the trace.
+t_slow_consumer()
+{
+	local rc churn=${CHURN:-./.output/tools/churn}
+	new_ns || return
+	mkfifo "$T/fifo" || return
+	bg_start rd "$T/rd.out" "$T/rd.err" python3 -c '
+import sys, time
+f = open(sys.argv[1], "rb", buffering=0)
+while f.read(4096):
+    time.sleep(0.05)' "$T/fifo" || { fail "slow reader did not start"; return; }
+	PT_STDOUT=$T/fifo start_pt pt -o json -k all --ring-size=64 -d 4 || return
+	bg_start churn /dev/null "$T/churn.err" ip netns exec "$NS" "$churn" -t 1 -d 30 ||
+		{ fail "churn did not start"; return; }
+	sleep 1.5
+	kill -HUP "$(bg_pid pt)"
+	if ! rc=$(bg_wait pt 20); then
+		fail "porttrace -d 4 behind a slow reader still running 20 s after it started tracing" \
+			"stderr: $(head -c 1000 "$T/pt.err")"
+		bg_kill pt
+	elif [[ $rc != 0 ]]; then
+		fail "porttrace -d 4 behind a slow reader: exit $rc" "stderr: $(head -c 1000 "$T/pt.err")"
+	fi
+	grep -qi 'interrupted' "$T/pt.err" && fail "a signal failed a write: $(cat "$T/pt.err")"
+	grep -Eq '^porttrace: [0-9]+ events, [0-9]+ lost' "$T/pt.err" ||
+		fail "no summary: $(head -c 1000 "$T/pt.err")"
+	bg_kill churn
+}
+
 t_count()
 {
 	local rc lines
@@ -939,6 +971,7 @@ TESTS=(
 	"t_sigterm_summary|SIGTERM: exit 0, summary counts the records, 0 lost, no stats record"
 	"t_latency|records reach the output within 1 s while porttrace runs"
 	"t_duration|-d 1 exits 0 by itself with a summary"
+	"t_slow_consumer|a reader far behind while a churn floods the ring: -d still ends it, exit 0; SIGHUP during a blocked write does not fail it"
 	"t_count|-n 2 stops after exactly 2 records, exit 0"
 	"t_head|porttrace | head -1 ends quietly within 5 s"
 	"t_lost_accounting|2000 events into a 64 KiB ring with the consumer stopped: every one printed or counted lost"

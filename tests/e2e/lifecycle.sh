@@ -664,9 +664,10 @@ t_open_at_start()
 	new_ns || return
 	r=$(ns_range)
 	peer_common
-	start_server srv -p 9931 -X 100:200 || return
+	# both outlive four porttrace starts (-t: slow under qemu TCG)
+	start_server srv -t 120 -p 9931 -X 100:200 || return
 	spid=$SRV_PID
-	bg_start cli /dev/null "$T/cli.err" ip netns exec "$NS" "$PEER" client -c 127.0.0.1 \
+	bg_start cli /dev/null "$T/cli.err" ip netns exec "$NS" "$PEER" client -t 120 -c 127.0.0.1 \
 		-p 9931 -X 100:200 -G "$T/gate" -r "$T/cli.info" ||
 		{ fail "client did not start"; return; }
 	wait_for "$T/gate.held" '^pid=' 5 || { fail "client not connected: $(cat "$T/cli.err")"; return; }
@@ -703,6 +704,7 @@ t_open_at_start()
 		PT_STDOUT=$T/pt.$mode start_pt "pt$mode" -o json -k connect,accept,close --attach=$mode || return
 	done
 	PT_STDOUT=$T/lt.out start_pt lt -o json --lifetime || return
+	PT_STDOUT=$T/au.out start_pt au audit -o json || return
 	touch "$T/gate"
 	wait_server srv
 	bg_wait cli 10 >/dev/null || fail "client did not finish"
@@ -714,6 +716,7 @@ t_open_at_start()
 	stop_pt pttp_btf
 	stop_pt pttracepoint
 	stop_pt lt
+	stop_pt au
 	want=(kind=close proto=tcp family=ipv4 "${COMMON[@]}" client_addr=127.0.0.1
 		client_port="$sport" client_port_class=ephemeral server_addr=127.0.0.1
 		server_port=9931 server_port_class=static flow_class=ephemeral-to-static
@@ -731,6 +734,16 @@ t_open_at_start()
 	expect_total "$OUT" 1
 	expect_one "$OUT" "--lifetime" true "${want[@]}" side=client pid="$cpid" evidence="$EV_C" \
 		tx_bytes=100 rx_bytes=200
+	# the audit counts it: accepted by the service, connected to the destination
+	OUT=$T/au.out
+	REC=$(ns_recs "$OUT" '.kind == "service" and .port == 9931')
+	[[ $(grep -c . <<<"$REC") == 1 ]] || fail "audit: no single service row for 9931" "$(cat "$OUT")"
+	check_fields "$REC" "audit: service 9931" pids="[$spid]" accepts=1 distinct_clients=1 \
+		eph_to_static=1 bytes_in=100 bytes_out=200
+	REC=$(ns_recs "$OUT" '.kind == "destination" and .port == 9931')
+	[[ $(grep -c . <<<"$REC") == 1 ]] || fail "audit: no single destination row for 9931" "$(cat "$OUT")"
+	check_fields "$REC" "audit: destination 9931" pids="[$cpid]" connects=1 bytes_in=200 \
+		bytes_out=100
 }
 
 # -k reset: a SYN to a closed port; the kernel's RST has no process

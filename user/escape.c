@@ -82,6 +82,24 @@ static size_t utf8_len(const unsigned char *s, size_t avail)
 	return len;
 }
 
+/*
+ * Bidirectional controls (U+061C, U+200E-F, U+202A-E, U+2066-9) reorder
+ * what a terminal or a viewer shows around them: a name with U+202E reads
+ * backwards. Escaped like control bytes, though well-formed.
+ */
+static bool utf8_bidi(const unsigned char *s, size_t u)
+{
+	unsigned int cp;
+
+	if (u == 2)
+		return s[0] == 0xd8 && s[1] == 0x9c;	/* U+061C */
+	if (u != 3 || s[0] != 0xe2)
+		return false;
+	cp = 0x2000 | ((s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+	return cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
 static size_t finish(struct esc_out *o)
 {
 	o->dst[o->len] = '\0';
@@ -158,11 +176,24 @@ size_t esc_json(char *dst, size_t n, const char *src, size_t srclen)
 		} else if (c < 0x80) {
 			put(&o, &src[i], 1);
 		} else if ((u = utf8_len((const unsigned char *)&src[i], len - i))) {
-			put(&o, &src[i], u);
+			const unsigned char *p = (const unsigned char *)&src[i];
+
+			if (utf8_bidi(p, u)) {
+				char buf[8] = "\\u";
+				unsigned int cp = u == 2 ? 0x061c :
+					0x2000 | ((p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+
+				for (int d = 0; d < 4; d++)
+					buf[2 + d] = hexdig[(cp >> (12 - 4 * d)) & 0xf];
+				put(&o, buf, 6);
+			} else {
+				put(&o, &src[i], u);
+			}
 			i += u;
 			continue;
 		} else {
-			put_hex(&o, "\\u00", c);
+			/* not a character: U+FFFD, never a Latin-1 look-alike */
+			put(&o, "\\ufffd", 6);
 		}
 		i++;
 	}
@@ -189,7 +220,7 @@ static size_t csv_cell(char *dst, size_t n, const char *src, size_t srclen,
 	neutralise = may_neutralise && len && csv_formula_start(src[0]);
 	quote = neutralise || (len && (src[0] == ' ' || src[len - 1] == ' '));
 	for (i = 0; i < len && !quote; i++)
-		quote = src[i] == '"' || src[i] == ',' || src[i] == '\r' || src[i] == '\n';
+		quote = src[i] == '"' || src[i] == ',';
 
 	if (quote) {
 		/* keep one byte back so the cell is closed even when truncated */
@@ -209,14 +240,18 @@ static size_t csv_cell(char *dst, size_t n, const char *src, size_t srclen,
 			put(&o, "\"\"", 2);
 		} else if (c == '\\') {
 			put(&o, "\\\\", 2);
-		} else if (c == '\t' || c == '\r' || c == '\n') {
-			put(&o, &src[i], 1);
 		} else if (c < 0x20 || c == 0x7f) {
 			put_hex(&o, "\\x", c);
 		} else if (c < 0x80) {
 			put(&o, &src[i], 1);
-		} else if ((u = utf8_len((const unsigned char *)&src[i], len - i))) {
+		} else if ((u = utf8_len((const unsigned char *)&src[i], len - i)) &&
+			   !utf8_bidi((const unsigned char *)&src[i], u)) {
 			put(&o, &src[i], u);
+			i += u;
+			continue;
+		} else if (u) {
+			for (size_t k = 0; k < u; k++)
+				put_hex(&o, "\\x", (unsigned char)src[i + k]);
 			i += u;
 			continue;
 		} else {

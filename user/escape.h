@@ -15,16 +15,19 @@
  *   (controls, ESC, DEL, >= 0x80) as "\xhh". Output is pure ASCII.
  * esc_json: RFC 8259 string content, without the surrounding quotes:
  *   '"' and '\' backslashed, \b \f \n \r \t short forms, other bytes < 0x20
- *   and 0x7f as "\u00hh". Well-formed UTF-8 is kept; each byte of an
- *   ill-formed sequence becomes "\u00hh" (read as Latin-1), so the output is
- *   always valid UTF-8.
+ *   and 0x7f as "\u00hh". Well-formed UTF-8 is kept, but for the
+ *   bidirectional controls (U+061C, U+200E-F, U+202A-E, U+2066-9), which
+ *   become "\uhhhh"; each byte of an ill-formed sequence becomes "\ufffd"
+ *   (U+FFFD, not a character that could be real), so the output is always
+ *   valid UTF-8.
  * esc_csv: one RFC 4180 cell. A cell starting with = + - @ TAB or CR gets a
  *   "'" prefix so spreadsheets do not run it as a formula. '\' becomes "\\";
- *   bytes < 0x20 other than TAB/CR/LF, 0x7f and bytes of ill-formed UTF-8
- *   become "\xhh" text, keeping the file valid UTF-8. The cell is wrapped in
- *   double quotes, with '"' doubled, when it contains '"' ',' CR or LF,
- *   starts or ends with a space, or was neutralised. A CSV reader returns the
- *   escaped text, not the raw bytes.
+ *   every byte < 0x20 (TAB, CR and LF too), 0x7f, the bytes of ill-formed
+ *   UTF-8 and of a bidirectional control become "\xhh" text, keeping the
+ *   file valid UTF-8 and each record on one line. The cell is wrapped in
+ *   double quotes, with '"' doubled, when it contains '"' or ',', starts or
+ *   ends with a space, or was neutralised. A CSV reader returns the escaped
+ *   text, not the raw bytes.
  * esc_csv_raw: esc_csv without the "'" prefix (--csv-raw, for programs
  *   that read the file and would keep the "'" as data). Quoting and the
  *   "\xhh" escapes are the same.

@@ -766,7 +766,7 @@ t_lost_accounting()
 # must never pass control bytes through, CSV must defuse formulas
 t_hostile_comm()
 {
-	local name=$'=a"b\\\e[31m\x01z' cpid
+	local name=$'=a"b\\\e[31m\x01\tz' cpid
 	new_ns || return
 	start_pt pj -o json -P 61397 || return
 	start_pt pc -o csv -P 61397 || return
@@ -791,7 +791,7 @@ t_hostile_comm()
 	jq -e . "$T/pj.out" >/dev/null 2>&1 || fail "JSON output does not parse"
 	local f
 	for f in pc pt; do
-		LC_ALL=C grep -q $'[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]' "$T/$f.out" &&
+		LC_ALL=C grep -q $'[\x01-\x09\x0b\x0c\x0e-\x1f\x7f]' "$T/$f.out" &&
 			fail "raw control bytes in -o ${f/pc/csv}" "$(grep "$cpid" "$T/$f.out" | od -c | head -5)"
 		grep -q "$cpid" "$T/$f.out" || fail "no record of client pid $cpid in -o ${f/pc/csv}"
 	done

@@ -321,7 +321,13 @@ start_pt()
 {
 	local name=$1
 	shift
-	[[ -n ${PORTTRACE_ATTACH:-} ]] && set -- "--attach=$PORTTRACE_ATTACH" "$@"
+	# (after a subcommand: `porttrace audit` must come first)
+	if [[ -n ${PORTTRACE_ATTACH:-} && ${1:-} == audit ]]; then
+		shift
+		set -- audit "--attach=$PORTTRACE_ATTACH" "$@"
+	elif [[ -n ${PORTTRACE_ATTACH:-} ]]; then
+		set -- "--attach=$PORTTRACE_ATTACH" "$@"
+	fi
 	bg_start "$name" "${PT_STDOUT:-$T/$name.out}" "$T/$name.err" "$PT" "$@" ||
 		{ fail "porttrace $* did not start"; return 1; }
 	if ! wait_for "$T/$name.err" '^porttrace: tracing' 15; then

@@ -268,17 +268,17 @@ static int audit_report(struct pt_tracer *t, struct run *r, bool final)
 		case PT_OUT_TABLE:
 			/* a top-like view: redraw in place on a terminal */
 			if (!final && tty)
-				fputs("\033[H\033[2J", stdout);
-			err = pt_audit_write_table(r->audit, stdout, &m);
+				fputs("\033[H\033[2J", o->out);
+			err = pt_audit_write_table(r->audit, o->out, &m);
 			break;
 		case PT_OUT_CSV:
-			err = pt_audit_write_csv(r->audit, stdout, &m, r->opts->csv_raw);
+			err = pt_audit_write_csv(r->audit, o->out, &m, r->opts->csv_raw);
 			break;
 		default:
-			err = pt_audit_write_json(r->audit, stdout, &m);
+			err = pt_audit_write_json(r->audit, o->out, &m);
 			break;
 		}
-		if (!err && fflush(stdout))
+		if (!err && fflush(o->out))
 			err = -errno;
 		if (err)
 			o->term_err = err;

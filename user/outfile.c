@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include "options.h"
 #include "outfile.h"
 
@@ -24,54 +25,126 @@ enum open_mode {
 	OPEN_APPEND,	/* a new file, or append to an existing regular file */
 };
 
-/* Cut the file back to the last row boundary. */
-static void cut(struct pt_outfile *of)
+/* Cut the last bytes written off the file again (a regular file only). */
+static void cut_back(struct pt_outfile *of, unsigned long long bytes)
 {
 	struct stat st;
 
-	if (of->pending && of->fd >= 0 && !fstat(of->fd, &st) &&
-	    S_ISREG(st.st_mode)) {
-		off_t end = st.st_size >= (off_t)of->pending ?
-			    st.st_size - (off_t)of->pending : 0;
+	if (bytes && of->fd >= 0 && !fstat(of->fd, &st) && S_ISREG(st.st_mode)) {
+		off_t end = st.st_size >= (off_t)bytes ? st.st_size - (off_t)bytes : 0;
 
 		if (!ftruncate(of->fd, end))
 			lseek(of->fd, end, SEEK_SET);
 	}
+}
+
+/* Cut the file back to the last batch boundary. */
+static void cut(struct pt_outfile *of)
+{
+	cut_back(of, of->pending);
 	of->pending = 0;
 }
 
-/* The first failed write: cut, and drop everything after it. */
+/* The first failed write: cut off the part of a row it got out, and drop
+ * everything after it. */
 static void fail(struct pt_outfile *of, int err)
 {
 	of->failed = true;
 	of->err_no = err;
-	cut(of);
+	cut_back(of, of->partial);
+	of->partial = 0;
 	snprintf(of->err, sizeof(of->err),
 		 "writing %s failed: %s; it ends at the last whole record",
 		 of->path, strerror(err));
 	errno = err;
 }
 
+static int carry_set(struct pt_outfile *of, const char *buf, size_t len, bool append)
+{
+	size_t need = (append ? of->ncarry : 0) + len;
+
+	if (need > of->carry_cap) {
+		size_t cap = need < 4096 ? 4096 : 2 * need;
+		char *c = realloc(of->carry, cap);
+
+		if (!c)
+			return -ENOMEM;
+		of->carry = c;
+		of->carry_cap = cap;
+	}
+	if (!append)
+		of->ncarry = 0;
+	memcpy(of->carry + of->ncarry, buf, len);
+	of->ncarry += len;
+	return 0;
+}
+
+/* every byte of iov[0..1] to fd; -errno on failure with *landed set */
+static int write_all(int fd, struct iovec iov[2], size_t *landed)
+{
+	int i = 0;
+	ssize_t n;
+
+	*landed = 0;
+	while (i < 2) {
+		if (!iov[i].iov_len) {
+			i++;
+			continue;
+		}
+		n = writev(fd, iov + i, 2 - i);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		*landed += (size_t)n;
+		while (n > 0 && i < 2) {
+			size_t k = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
+
+			iov[i].iov_base = (char *)iov[i].iov_base + k;
+			iov[i].iov_len -= k;
+			n -= (ssize_t)k;
+			if (!iov[i].iov_len)
+				i++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * stdio's buffer, wherever it filled: the carried start of a row and this
+ * buffer up to its last newline go out in one writev(); the rest is carried.
+ */
 static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
 {
 	struct pt_outfile *of = cookie;
-	size_t done = 0;
-	ssize_t n;
+	const char *nl;
+	struct iovec iov[2];
+	size_t whole, landed;
+	int err;
 
 	/* stdio must drain its buffer, so say it was written */
 	if (of->failed || of->discard)
 		return (ssize_t)size;
-	while (done < size) {
-		n = write(of->fd, buf + done, size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fail(of, n < 0 ? errno : EIO);
-			/* short count: stdio sets the stream's error flag */
-			return 0;
-		}
-		done += (size_t)n;
-		of->pending += (size_t)n;
+	nl = size ? memrchr(buf, '\n', size) : NULL;
+	if (!nl) {
+		err = carry_set(of, buf, size, true);
+		goto out;
+	}
+	whole = (size_t)(nl - buf) + 1;
+	iov[0] = (struct iovec){ of->carry, of->ncarry };
+	iov[1] = (struct iovec){ (void *)buf, whole };
+	err = write_all(of->fd, iov, &landed);
+	if (err) {
+		of->partial = landed;
+		goto out;
+	}
+	of->pending += landed;
+	err = carry_set(of, buf + whole, size - whole, false);
+out:
+	if (err) {
+		fail(of, -err);
+		/* short count: stdio sets the stream's error flag */
+		return 0;
 	}
 	return (ssize_t)size;
 }
@@ -263,6 +336,21 @@ static int close_fds(struct pt_outfile *of)
 	if (of->fp)
 		fclose(of->fp);
 	of->fp = NULL;
+	/* a last line without its newline is still the caller's text */
+	if (of->ncarry && !of->discard && !of->failed && of->fd >= 0) {
+		struct iovec iov[2] = { { of->carry, of->ncarry }, { NULL, 0 } };
+		size_t landed;
+		int werr = write_all(of->fd, iov, &landed);
+
+		if (werr) {
+			of->partial = landed;
+			fail(of, -werr);
+			err = werr;
+		}
+	}
+	free(of->carry);
+	of->carry = NULL;
+	of->ncarry = of->carry_cap = 0;
 	if (of->fd >= 0 && close(of->fd))
 		err = -errno;
 	of->fd = -1;

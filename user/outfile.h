@@ -9,10 +9,14 @@
  * - never over an existing file unless PT_OUTFILE_FORCE (-EEXIST), and then
  *   only over a regular file with no other hard link;
  * - mode 0600: connection records say who talks to whom;
- * - rows never half-written: pt_outfile_flush() marks a row boundary. When
- *   a write fails (ENOSPC, EIO, EFBIG), the file is cut back to the last
- *   boundary, later writes are dropped, and of->failed/of->err_no say why;
- *   the caller stops that sink, warns once and exits non-zero at the end;
+ * - rows never half-written: stdio hands its buffer over wherever it fills,
+ *   often mid-row, but only whole rows (up to the last newline) go to the
+ *   file; the rest waits for the next write. A process killed at any point
+ *   (a second Ctrl-C's _exit) leaves the file ending at a whole row. When a
+ *   write fails (ENOSPC, EIO, EFBIG), the part of a row it got out is cut
+ *   off again, later writes are dropped, and of->failed/of->err_no say why;
+ *   the caller stops that sink, warns once and exits non-zero at the end.
+ *   pt_outfile_flush() marks a batch boundary, what an abort cuts back to;
  * - PT_OUTFILE_ATOMIC: written to ".NAME.XXXXXX" beside the target and
  *   renamed over it by pt_outfile_commit(), so a reader never sees half a
  *   report and a failed run leaves the old one in place.
@@ -48,6 +52,9 @@ struct pt_outfile {
 	 */
 	unsigned long long written;
 	unsigned long long pending;
+	size_t partial;		/* of a failed write: the bytes that landed */
+	char *carry;		/* a row's start, waiting for its newline */
+	size_t ncarry, carry_cap;
 	bool fresh;		/* empty when (re)opened: a CSV sink writes its header */
 	bool failed;		/* a write failed: everything after is dropped */
 	bool discard;		/* closing without a flush: drop what stdio holds */

@@ -21,11 +21,23 @@ int outputs_open(struct pt_outputs *o, const struct pt_options *opts, bool recor
 	o->term_format = opts->output;
 	if (o->term_format == PT_OUT_AUTO)
 		o->term_format = tty ? PT_OUT_TABLE : PT_OUT_JSON;
-	if (!tty)
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	o->out = stdout;
+	if (!tty) {
+		/* a pipe or file: whole rows only, even when killed mid-batch */
+		int fd = dup(STDOUT_FILENO);
+
+		if (fd < 0 || pt_outfile_fdopen(&o->so, fd, "stdout")) {
+			if (fd >= 0)
+				close(fd);
+			fprintf(stderr, "porttrace: cannot set up stdout: %s\n", strerror(errno));
+			return -ENOMEM;
+		}
+		o->so_open = true;
+		o->out = o->so.fp;
+	}
 	if (records) {
 		o->term.ops = ops_of(o->term_format);
-		o->term.out = stdout;
+		o->term.out = o->out;
 		o->term.line_flush = tty;
 		o->term.lifetime = opts->mode == PT_MODE_LIFETIME;
 		o->term.listeners = opts->mode == PT_MODE_LISTENERS;
@@ -123,7 +135,7 @@ int outputs_batch_end(struct pt_outputs *o)
 		if (err)
 			outputs_file_failed(o, err);
 	}
-	if (!o->term_err && fflush(stdout))
+	if (!o->term_err && fflush(o->out))
 		o->term_err = -errno;
 	return o->term_err;
 }
@@ -155,8 +167,17 @@ int outputs_close(struct pt_outputs *o)
 
 	if (o->term.ops && !o->term_err) {
 		o->term_err = o->term.ops->close(&o->term);
-		if (!o->term_err && fflush(stdout))
+		if (!o->term_err && fflush(o->out))
 			o->term_err = -errno;
+	}
+	if (o->so_open) {
+		int serr = pt_outfile_commit(&o->so);
+
+		o->so_open = false;
+		o->out = stdout;
+		o->term.out = stdout;
+		if (!o->term_err && serr)
+			o->term_err = serr;
 	}
 	if (o->file.ops) {
 		err = o->file.ops->close(&o->file);

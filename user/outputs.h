@@ -18,6 +18,11 @@ struct pt_outputs {
 	struct sink term;	/* stdout; ops NULL when the terminal gets no records */
 	struct sink file;	/* -w; ops NULL without one */
 	struct pt_outfile of;
+	/* stdout: a terminal's own stream, else a row stream over fd 1 (so),
+	 * which writes whole rows only, as a -w file does */
+	FILE *out;
+	struct pt_outfile so;
+	bool so_open;
 	enum pt_output term_format, file_format;
 	int term_err;		/* first error on stdout; -EPIPE ends quietly */
 	bool file_open;

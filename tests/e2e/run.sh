@@ -674,6 +674,33 @@ while f.read(4096):
 	bg_kill churn
 }
 
+# A second Ctrl-C exits at once, mid-drain: stdout and the -w file still
+# end at a whole record (only whole rows are ever written), every line JSON.
+t_second_interrupt()
+{
+	local churn=${CHURN:-./.output/tools/churn} pid f
+	new_ns || return
+	start_pt pt -o json -k all -w "$T/w.json" || return
+	bg_start churn /dev/null "$T/churn.err" ip netns exec "$NS" "$churn" -t 2 -d 20 ||
+		{ fail "churn did not start"; return; }
+	sleep 2
+	pid=$(bg_pid pt)
+	kill -INT "$pid"
+	sleep 0.05
+	kill -INT "$pid" 2>/dev/null
+	bg_wait pt 10 >/dev/null || fail "porttrace still running 10 s after a second SIGINT"
+	bg_kill churn
+	for f in "$T/pt.out" "$T/w.json"; do
+		if [[ ! -s $f ]]; then
+			fail "$f is empty"
+			continue
+		fi
+		[[ $(tail -c 1 "$f" | od -An -tx1 | tr -d ' ') == 0a ]] ||
+			fail "$f does not end at a whole record:" "$(tail -c 300 "$f")"
+		jq -e . "$f" >/dev/null 2>&1 || fail "$f: not JSON Lines"
+	done
+}
+
 t_count()
 {
 	local rc lines
@@ -972,6 +999,7 @@ TESTS=(
 	"t_latency|records reach the output within 1 s while porttrace runs"
 	"t_duration|-d 1 exits 0 by itself with a summary"
 	"t_slow_consumer|a reader far behind while a churn floods the ring: -d still ends it, exit 0; SIGHUP during a blocked write does not fail it"
+	"t_second_interrupt|a second SIGINT mid-drain: stdout and -w end at a whole record, all JSON"
 	"t_count|-n 2 stops after exactly 2 records, exit 0"
 	"t_head|porttrace | head -1 ends quietly within 5 s"
 	"t_lost_accounting|2000 events into a 64 KiB ring with the consumer stopped: every one printed or counted lost"

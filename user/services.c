@@ -173,14 +173,16 @@ static const char *db_name(uint16_t port, int pi)
  */
 static void load_file(void)
 {
-	char line[512];
+	char *line = NULL;
+	size_t cap = 0;
 	FILE *f;
 
 	file_loaded = true;
 	f = fopen(file, "re");
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
+	/* getline: a line of any length (long alias lists) is one line */
+	while (getline(&line, &cap, f) >= 0) {
 		char *save = NULL, *name, *pp, *slash, *end;
 		unsigned long port;
 		int pi;
@@ -208,6 +210,7 @@ static void load_file(void)
 				remember(pi, (uint16_t)port, kept);
 		}
 	}
+	free(line);
 	fclose(f);
 }
 

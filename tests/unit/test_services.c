@@ -66,6 +66,33 @@ static void test_file(void **state)
 	assert_null(pt_service_name(4464, PT_PROTO_TCP));
 }
 
+/*
+ * A line of any length is one line: a long alias list neither hides the
+ * lines after it nor lends a later piece of itself the look of an entry.
+ */
+static void test_long_line(void **state)
+{
+	const char *head = "longname 7001/tcp ";
+	char text[4096];
+	size_t n;
+
+	(void)state;
+	n = (size_t)snprintf(text, sizeof(text), "%s", head);
+	/* aliases up to byte 511, then what a 512-byte reader would take as a line */
+	memset(text + n, 'a', 510 - n);
+	n = 510;
+	text[n++] = ' ';
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "fake 7003/tcp");
+	while (n < 3000)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " alias%zu", n);
+	snprintf(text + n, sizeof(text) - n, "\nlater 7002/tcp\n");
+	write_file(text);
+	assert_int_equal(pt_services_set_file(path), 0);
+	assert_string_equal(pt_service_name(7001, PT_PROTO_TCP), "longname");
+	assert_string_equal(pt_service_name(7002, PT_PROTO_TCP), "later");
+	assert_null(pt_service_name(7003, PT_PROTO_TCP));
+}
+
 /* Answers outlive the file: the cache is filled on first use. */
 static void test_cached(void **state)
 {
@@ -128,6 +155,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_file, teardown),
+		cmocka_unit_test_teardown(test_long_line, teardown),
 		cmocka_unit_test_teardown(test_cached, teardown),
 		cmocka_unit_test_teardown(test_missing_file, teardown),
 		cmocka_unit_test_teardown(test_system_db, teardown),

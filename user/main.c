@@ -45,6 +45,7 @@ struct run {
 	struct pt_audit *audit;		/* porttrace audit */
 	int64_t mono_to_real;
 	unsigned long long events;
+	unsigned long long written;	/* of those, known to have reached stdout */
 	unsigned int batch;		/* records in this drain */
 	bool draining;			/* the last drain: take everything */
 	char start[32];			/* RFC 3339, for reports */
@@ -326,6 +327,7 @@ static int trace_loop(struct pt_tracer *t, struct run *r)
 		/* never hold a record back longer than one poll */
 		if (!r->audit && outputs_batch_end(r->out))
 			break;
+		r->written = r->events;
 		if (next_snapshot && now_s() >= next_snapshot) {
 			next_snapshot += r->opts->interval;
 			if (audit_report(t, r, false))
@@ -356,6 +358,8 @@ static int finish(struct pt_tracer *t, struct run *r)
 	else if (st.lost)
 		outputs_write_stats(o, &st);
 	file_err = outputs_close(o);
+	if (!o->term_err)
+		r->written = r->events;
 
 	if (o->term_err == -EPIPE)	/* the reader went away: not an error */
 		return file_err;
@@ -363,7 +367,9 @@ static int finish(struct pt_tracer *t, struct run *r)
 		fprintf(stderr, "porttrace: failed to write output: %s\n", strerror(-o->term_err));
 		err = o->term_err;
 	}
-	fprintf(stderr, "porttrace: %llu events, %llu lost", (unsigned long long)st.events,
+	/* a failed stdout: only what got out before it failed counts */
+	fprintf(stderr, "porttrace: %llu events, %llu lost",
+		(unsigned long long)(o->term_err ? r->written : st.events),
 		(unsigned long long)st.lost);
 	if (st.lost)
 		fprintf(stderr, " (ring buffer full: %llu%s, state full: %llu, tracepoint runs the kernel skipped: %llu"

@@ -868,6 +868,11 @@ t_output_error()
 	((lines >= 1 && lines <= 2)) ||
 		fail "porttrace >/dev/full: expected one error line (and maybe a summary), got:" "$(cat "$T/pt.err")"
 	grep -Eqi 'space|write|output' "$T/pt.err" || fail "no write error named on stderr: $(cat "$T/pt.err")"
+	# nothing reached /dev/full: the summary must not claim otherwise
+	if grep -Eq '^porttrace: [0-9]+ events' "$T/pt.err"; then
+		grep -Eq '^porttrace: 0 events' "$T/pt.err" ||
+			fail "porttrace >/dev/full counts events it never wrote: $(grep events "$T/pt.err")"
+	fi
 }
 
 t_bad_options()
@@ -1005,7 +1010,7 @@ TESTS=(
 	"t_lost_accounting|2000 events into a 64 KiB ring with the consumer stopped: every one printed or counted lost"
 	"t_hostile_comm|hostile comm: exact in JSON, no control bytes in CSV/table, CSV formula defused"
 	"t_table|-o table: header columns, IPv4 rows within 100 columns, both pids"
-	"t_output_error|stdout on /dev/full: exit 1 with the write error on stderr"
+	"t_output_error|stdout on /dev/full: exit 1 with the write error on stderr, 0 events counted"
 	"t_bad_options|bad option values: exit 2, one line on stderr"
 	"t_help_version|--help and -V exit 0 on stdout"
 	"t_csv|-o csv: header has the documented columns in order; rows carry the right values"

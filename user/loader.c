@@ -68,8 +68,23 @@ static int check_privileges(void)
  */
 static int ensure_tracefs(void)
 {
-	if (!access(TRACEFS "/events", F_OK) || !access("/sys/kernel/debug/tracing/events", F_OK))
+	struct stat st;
+	int err;
+
+	/* stat, not access(): access() judges by the real uid, without
+	 * the capabilities a non-root porttrace runs with */
+	if (!stat(TRACEFS "/events", &st))
 		return 0;
+	err = errno;
+	if (!stat("/sys/kernel/debug/tracing/events", &st))
+		return 0;
+	/* mounted, but root's alone (mode 0700): not a mount problem */
+	if (err == EACCES) {
+		errno = err;
+		fprintf(stderr, "porttrace: cannot read tracefs at %s (%s): without root, CAP_DAC_READ_SEARCH is needed besides CAP_BPF+CAP_PERFMON\n",
+			TRACEFS, strerror(errno));
+		return -EACCES;
+	}
 	if (!mount("nodev", TRACEFS, "tracefs", 0, NULL)) {
 		if (verbose)
 			fprintf(stderr, "porttrace: mounted tracefs on %s\n", TRACEFS);
@@ -263,6 +278,9 @@ static int iter_read(struct bpf_link *link, pt_inventory_fn cb, void *ctx)
 struct each_netns {
 	int (*fn)(void *arg);	/* run inside each netns */
 	void *arg;
+	bool partial;		/* a netns we may not enter is skipped, counted */
+	bool moved;		/* we left our own: go back at the end */
+	unsigned int denied;
 	ino_t *seen;
 	size_t nseen, cap;
 	__u32 only;		/* --netns */
@@ -276,8 +294,15 @@ static void netns_visit(struct each_netns *w, const char *path)
 	struct stat sb;
 	int fd, err = 0;
 
-	if (w->err || stat(path, &sb))
-		return;	/* a process gone meanwhile took its netns' sockets with it */
+	if (w->err)
+		return;
+	if (stat(path, &sb)) {
+		/* another user's process, to one without CAP_SYS_PTRACE */
+		if (errno == EACCES && w->partial)
+			w->denied++;
+		/* else a process gone meanwhile took its netns' sockets with it */
+		return;
+	}
 	if (w->only && sb.st_ino != w->only)
 		return;
 	for (size_t i = 0; i < w->nseen; i++)
@@ -295,11 +320,23 @@ static void netns_visit(struct each_netns *w, const char *path)
 		w->cap = cap;
 	}
 	w->seen[w->nseen++] = sb.st_ino;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET))
-		err = -errno;
-	else
+	/* our own needs no setns (nor CAP_SYS_ADMIN); we come back to it */
+	if (w->nseen == 1) {
 		err = w->fn(w->arg);
+		fd = -1;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+			err = -errno;
+		} else {
+			w->moved = true;
+			err = w->fn(w->arg);
+		}
+	}
+	if (err == -EPERM && w->partial) {
+		w->denied++;
+		err = 0;
+	}
 	if (err) {
 		w->err = err;
 		snprintf(w->failed, sizeof(w->failed), "%lu", (unsigned long)sb.st_ino);
@@ -330,9 +367,10 @@ static void netns_visit_dir(struct each_netns *w, const char *dir, const char *f
  * come back to ours. Iterators over sockets walk their creator's netns
  * only. Entering another needs CAP_SYS_ADMIN: an error names the netns.
  */
-static int each_netns(__u32 only, int (*fn)(void *), void *arg, char failed[64])
+static int each_netns(__u32 only, int (*fn)(void *), void *arg, char failed[64],
+		      unsigned int *denied)
 {
-	struct each_netns w = { .fn = fn, .arg = arg, .only = only };
+	struct each_netns w = { .fn = fn, .arg = arg, .only = only, .partial = denied != NULL };
 	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
 	if (self < 0)
@@ -340,11 +378,13 @@ static int each_netns(__u32 only, int (*fn)(void *), void *arg, char failed[64])
 	netns_visit(&w, "/proc/self/ns/net");
 	netns_visit_dir(&w, "/proc", "/proc/%s/ns/net");
 	netns_visit_dir(&w, "/run/netns", "/run/netns/%s");
-	if (setns(self, CLONE_NEWNET) && !w.err)
+	if (w.moved && setns(self, CLONE_NEWNET) && !w.err)
 		w.err = -errno;
 	close(self);
 	free(w.seen);
 	memcpy(failed, w.failed, sizeof(w.failed));
+	if (denied)
+		*denied = w.denied;
 	return w.err;
 }
 
@@ -366,6 +406,7 @@ int tracer_inventory(struct pt_tracer *t, enum pt_inventory pass, pt_inventory_f
 	struct conn_walk cw = { .cb = cb, .ctx = ctx };
 	struct bpf_link *link;
 	char failed[64] = "";
+	unsigned int denied = 0;
 	int err;
 
 	if (pass == PT_INV_CONNECTIONS) {
@@ -376,11 +417,13 @@ int tracer_inventory(struct pt_tracer *t, enum pt_inventory pass, pt_inventory_f
 				strerror(-err));
 			return err;
 		}
-		err = each_netns(t->skel->rodata->targ_netns, conn_walk, &cw, failed);
+		err = each_netns(t->skel->rodata->targ_netns, conn_walk, &cw, failed, &denied);
 		bpf_link__destroy(cw.link);
 		if (err)
-			fprintf(stderr, "porttrace: cannot list the connections open at start in network namespace %s: %s%s\n",
-				failed, strerror(-err), err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+			fprintf(stderr, "porttrace: cannot list the connections open at start in network namespace %s: %s\n",
+				failed, strerror(-err));
+		else if (denied)
+			fprintf(stderr, "porttrace: connections open at start in other network namespaces are not known (reaching them needs CAP_SYS_ADMIN and CAP_SYS_PTRACE): their closes will not be reported\n");
 		return err;
 	}
 	t->skel->bss->inv_pass = pass;
@@ -524,6 +567,7 @@ static int owed_unseen(struct pt_tracer *t, __u64 *unseen)
 	__u64 paid = counter_sum(t, PT_CNT_CLOSE_PAID);
 	struct bpf_link *link;
 	char failed[64] = "";
+	unsigned int denied = 0;
 	int err;
 
 	*unseen = 0;
@@ -533,8 +577,14 @@ static int owed_unseen(struct pt_tracer *t, __u64 *unseen)
 	if (!link)
 		return -errno;
 	t->skel->bss->owed_open = 0;
-	err = each_netns(t->skel->rodata->targ_netns, owed_walk, link, failed);
+	err = each_netns(t->skel->rodata->targ_netns, owed_walk, link, failed, &denied);
 	bpf_link__destroy(link);
+	if (!err && denied) {
+		/* what is open there would be counted as unseen: say nothing */
+		fprintf(stderr, "porttrace: cannot count closes the kernel did not run porttrace for: "
+			"other network namespaces are out of reach (needs CAP_SYS_ADMIN and CAP_SYS_PTRACE)\n");
+		return -EPERM;
+	}
 	if (err) {
 		fprintf(stderr, "porttrace: cannot count closes the kernel did not run porttrace for: "
 			"network namespace %s: %s%s\n", failed, strerror(-err),

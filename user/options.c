@@ -92,8 +92,9 @@ static const char usage[] =
 "  porttrace --ephemeral=iana     classify by IANA's 49152-65535\n"
 "  porttrace audit -d 3600 -w audit.csv       an hour's audit as CSV\n"
 "\n"
-"Needs root or CAP_BPF+CAP_PERFMON, and Linux >= 5.11 with BTF (tested on\n"
-"Debian's 6.1 and 6.12, and 6.18). Reset records need Linux >= 6.10.\n"
+"Needs root (or CAP_BPF+CAP_PERFMON+CAP_DAC_READ_SEARCH: see the README) and\n"
+"Linux >= 5.11 with BTF (tested on Debian's 6.1 and 6.12, and 6.18). Reset\n"
+"records need Linux >= 6.10.\n"
 "porttrace says at start what the running kernel turns off (-v: every probe).\n"
 "Ends on Ctrl-C, SIGTERM, --duration or --count, printing a summary of\n"
 "events seen and lost on stderr.\n";

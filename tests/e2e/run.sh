@@ -970,6 +970,44 @@ t_not_root()
 	grep -Eqi 'root|CAP_BPF|sudo' "$T/nr.err" || fail "stderr names no fix: $(head -2 "$T/nr.err")"
 }
 
+# Without root, with capabilities only. CAP_BPF+CAP_PERFMON alone: tracefs
+# (mode 0700) is out of reach: one line naming CAP_DAC_READ_SEARCH, exit 1.
+# With it too: porttrace traces (records of this test's namespace, with the
+# right pids), and says what it cannot reach without CAP_SYS_ADMIN.
+t_caps_without_root()
+{
+	local rc caps=+bpf,+perfmon
+	command -v setpriv >/dev/null || { fail "setpriv (util-linux) not installed"; return; }
+	new_ns || return
+	install -m 0755 "$PT" "$T/porttrace" || return
+	chmod 0755 "$TMP" "$T"
+	timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps \
+		--ambient-caps=$caps "$T/porttrace" -o json -d 1 </dev/null >"$T/c1.out" 2>"$T/c1.err"
+	rc=$?
+	[[ $rc == 1 ]] || fail "CAP_BPF+CAP_PERFMON only: exit $rc, expected 1"
+	grep -v 'off on this kernel' "$T/c1.err" >"$T/c1.err2"
+	[[ $(grep -c . "$T/c1.err2") == 1 ]] && grep -q 'CAP_DAC_READ_SEARCH' "$T/c1.err2" ||
+		fail "CAP_BPF+CAP_PERFMON only: expected one line naming CAP_DAC_READ_SEARCH:" "$(cat "$T/c1.err")"
+	caps=$caps,+dac_read_search
+	bg_start pt "$T/pt.out" "$T/pt.err" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=$caps --ambient-caps=$caps "$T/porttrace" -o json -P 8080 ||
+		{ fail "porttrace did not start"; return; }
+	wait_for "$T/pt.err" '^porttrace: tracing' 15 ||
+		{ fail "porttrace with CAP_BPF+CAP_PERFMON+CAP_DAC_READ_SEARCH not tracing:" "$(cat "$T/pt.err")"; return; }
+	start_server srv -p 8080 || return
+	run_client cli -c 127.0.0.1 -p 8080 || return
+	wait_server srv
+	wait_recs "$T/pt.out" 2
+	sleep 0.3
+	stop_pt pt
+	OUT=$T/pt.out
+	expect_total "$OUT" 2
+	expect_record "$OUT" connect "$CLI_SPORT" 8080 pid="$CLI_PID" result=ok
+	expect_record "$OUT" accept "$CLI_SPORT" 8080 pid="$SRV_PID" result=ok
+	grep -q 'CAP_SYS_ADMIN' "$T/pt.err" ||
+		fail "no word of what it cannot reach without CAP_SYS_ADMIN:" "$(cat "$T/pt.err")"
+}
+
 # ------------------------------------------------------------ main
 
 TESTS=(
@@ -1015,6 +1053,7 @@ TESTS=(
 	"t_help_version|--help and -V exit 0 on stdout"
 	"t_csv|-o csv: header has the documented columns in order; rows carry the right values"
 	"t_not_root|without privileges: exit 1 with one line naming the fix"
+	"t_caps_without_root|uid 65534 with CAP_BPF+CAP_PERFMON: one line naming CAP_DAC_READ_SEARCH; with it, exact records"
 )
 
 # tests that need neither root nor BPF

@@ -280,6 +280,7 @@ struct each_netns {
 	void *arg;
 	bool partial;		/* a netns we may not enter is skipped, counted */
 	bool moved;		/* we left our own: go back at the end */
+	ino_t self;		/* our own netns */
 	unsigned int denied;
 	ino_t *seen;
 	size_t nseen, cap;
@@ -297,8 +298,9 @@ static void netns_visit(struct each_netns *w, const char *path)
 	if (w->err)
 		return;
 	if (stat(path, &sb)) {
-		/* another user's process, to one without CAP_SYS_PTRACE */
-		if (errno == EACCES && w->partial)
+		/* another user's process, to a porttrace without root (root
+		 * is refused only where no one could enter: not news) */
+		if (errno == EACCES && w->partial && geteuid())
 			w->denied++;
 		/* else a process gone meanwhile took its netns' sockets with it */
 		return;
@@ -320,8 +322,8 @@ static void netns_visit(struct each_netns *w, const char *path)
 		w->cap = cap;
 	}
 	w->seen[w->nseen++] = sb.st_ino;
-	/* our own needs no setns (nor CAP_SYS_ADMIN); we come back to it */
-	if (w->nseen == 1) {
+	/* our own needs no setns (nor CAP_SYS_ADMIN) while we are in it */
+	if (sb.st_ino == w->self && !w->moved) {
 		err = w->fn(w->arg);
 		fd = -1;
 	} else {
@@ -372,9 +374,15 @@ static int each_netns(__u32 only, int (*fn)(void *), void *arg, char failed[64],
 {
 	struct each_netns w = { .fn = fn, .arg = arg, .only = only, .partial = denied != NULL };
 	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct stat sb;
 
 	if (self < 0)
 		return -errno;
+	if (fstat(self, &sb)) {
+		close(self);
+		return -errno;
+	}
+	w.self = sb.st_ino;
 	netns_visit(&w, "/proc/self/ns/net");
 	netns_visit_dir(&w, "/proc", "/proc/%s/ns/net");
 	netns_visit_dir(&w, "/run/netns", "/run/netns/%s");

@@ -11,8 +11,11 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <linux/openat2.h>
 #include "options.h"
 #include "outfile.h"
 
@@ -220,7 +223,7 @@ static int open_existing(struct pt_outfile *of, enum open_mode mode)
 	struct stat st;
 	int fd;
 
-	fd = open(of->path, fl);
+	fd = openat(of->dirfd, of->base, fl);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			return refuse(of, ELOOP, "it is a symbolic link");
@@ -249,8 +252,17 @@ static int open_existing(struct pt_outfile *of, enum open_mode mode)
 			 (unsigned long)st.st_nlink);
 		return refuse(of, EMLINK, why);
 	}
+	if (st.st_uid != geteuid()) {
+		char why[64];
+
+		close(fd);
+		snprintf(why, sizeof(why), "it belongs to another user (uid %u)",
+			 (unsigned int)st.st_uid);
+		return refuse(of, EPERM, why);
+	}
+	/* a file we truncate is ours from now on: records are private */
 	if (fcntl(fd, F_SETFL, O_APPEND) ||
-	    (mode == OPEN_FORCE && ftruncate(fd, 0))) {
+	    (mode == OPEN_FORCE && (ftruncate(fd, 0) || fchmod(fd, 0600)))) {
 		int err = errno;
 
 		close(fd);
@@ -268,13 +280,13 @@ static int open_target(struct pt_outfile *of, enum open_mode mode)
 	/* each retry means the file vanished or appeared in between */
 	for (tries = 0; tries < 3; tries++) {
 		/* O_EXCL: a symbolic link (even dangling) is EEXIST, never followed */
-		fd = open(of->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			  O_CLOEXEC | O_APPEND, 0600);
+		fd = openat(of->dirfd, of->base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC | O_APPEND, 0600);
 		if (fd >= 0)
 			return fd;
 		if (errno != EEXIST)
 			return sys_error(of, "create", errno);
-		if (lstat(of->path, &st)) {
+		if (fstatat(of->dirfd, of->base, &st, AT_SYMLINK_NOFOLLOW)) {
 			if (errno == ENOENT)
 				continue;
 			return sys_error(of, "stat", errno);
@@ -289,32 +301,40 @@ static int open_target(struct pt_outfile *of, enum open_mode mode)
 	return sys_error(of, "create", EAGAIN);
 }
 
-/* ".NAME.XXXXXX" in the target's directory, so rename() stays on one file system. */
+/* ".NAME.XXXXXX" in the target's directory, so renameat() stays on one file system. */
 static int open_temp(struct pt_outfile *of)
 {
-	const char *slash = strrchr(of->path, '/');
-	const char *base = slash ? slash + 1 : of->path;
-	int dirlen = slash ? (int)(slash - of->path) + 1 : 0;
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	struct stat st;
-	int fd, err;
+	int fd = -1, err, tries;
 
-	if (!*base)
-		return refuse(of, EISDIR, "it is a directory");
-	if (!lstat(of->path, &st)) {
+	if (!fstatat(of->dirfd, of->base, &st, AT_SYMLINK_NOFOLLOW)) {
 		err = check_existing(of, &st, of->flags & PT_OUTFILE_FORCE);
 		if (err)
 			return err;
 	} else if (errno != ENOENT) {
 		return sys_error(of, "stat", errno);
 	}
-	if (asprintf(&of->tmp_path, "%.*s.%s.XXXXXX", dirlen, of->path, base) < 0) {
+	if (asprintf(&of->tmp_path, ".%s.XXXXXX", of->base) < 0) {
 		of->tmp_path = NULL;
 		return sys_error(of, "create", ENOMEM);
 	}
-	/* mkostemp: O_EXCL, mode 0600 */
-	fd = mkostemp(of->tmp_path, O_CLOEXEC);
+	/* O_EXCL, mode 0600: mkostemp's rules, relative to the directory */
+	for (tries = 0; tries < 100; tries++) {
+		unsigned char rnd[6];
+		char *x = of->tmp_path + strlen(of->tmp_path) - 6;
+
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			break;
+		for (int i = 0; i < 6; i++)
+			x[i] = set[rnd[i] % (sizeof(set) - 1)];
+		fd = openat(of->dirfd, of->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
 	if (fd < 0) {
-		err = errno;
+		err = errno ? errno : EEXIST;
 		free(of->tmp_path);
 		of->tmp_path = NULL;
 		return sys_error(of, "create a temporary file for", err);
@@ -322,10 +342,81 @@ static int open_temp(struct pt_outfile *of)
 	return fd;
 }
 
+/*
+ * The target's directory, opened once: no symbolic link anywhere on the way
+ * (RESOLVE_NO_SYMLINKS), owned by us or root, and writable by no one else
+ * unless sticky (/tmp): whoever can write it could replace what we write.
+ */
+static int open_dir(struct pt_outfile *of)
+{
+	const char *slash = strrchr(of->path, '/');
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS,
+	};
+	char *dir, why[96];
+	struct stat st;
+	int fd;
+
+	of->base = strdup(slash ? slash + 1 : of->path);
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == of->path)
+		dir = strdup("/");
+	else
+		dir = strndup(of->path, (size_t)(slash - of->path));
+	if (!dir || !of->base) {
+		free(dir);
+		return sys_error(of, "open", ENOMEM);
+	}
+	if (!*of->base || !strcmp(of->base, ".") || !strcmp(of->base, "..")) {
+		free(dir);
+		return refuse(of, EISDIR, "it is a directory");
+	}
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
+	free(dir);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return refuse(of, ELOOP, "a directory on its path is a symbolic link (give the real path)");
+		return sys_error(of, "open the directory of", errno);
+	}
+	if (fstat(fd, &st)) {
+		int err = errno;
+
+		close(fd);
+		return sys_error(of, "stat the directory of", err);
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(why, sizeof(why), "its directory belongs to another user (uid %u)",
+			 (unsigned int)st.st_uid);
+		close(fd);
+		return refuse(of, EPERM, why);
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+		close(fd);
+		return refuse(of, EPERM, "other users can write its directory");
+	}
+	of->dirfd = fd;
+	return 0;
+}
+
 static void init(struct pt_outfile *of)
 {
 	memset(of, 0, sizeof(*of));
 	of->fd = -1;
+	of->dirfd = -1;
+}
+
+/* the directory and names: the end of an open file's life */
+static void release(struct pt_outfile *of)
+{
+	if (of->dirfd >= 0)
+		close(of->dirfd);
+	of->dirfd = -1;
+	free(of->base);
+	of->base = NULL;
+	free(of->path);
+	of->path = NULL;
 }
 
 /* fclose (dropping what it holds if discarding) and close; no fsync */
@@ -366,14 +457,16 @@ int pt_outfile_open(struct pt_outfile *of, const char *path, unsigned int flags)
 	of->path = strdup(path);
 	if (!of->path)
 		return -ENOMEM;
-	if (flags & PT_OUTFILE_ATOMIC)
-		fd = open_temp(of);
-	else
-		fd = open_target(of, flags & PT_OUTFILE_FORCE ? OPEN_FORCE : OPEN_CREATE);
+	fd = open_dir(of);
+	if (!fd) {
+		if (flags & PT_OUTFILE_ATOMIC)
+			fd = open_temp(of);
+		else
+			fd = open_target(of, flags & PT_OUTFILE_FORCE ? OPEN_FORCE : OPEN_CREATE);
+	}
 	if (fd < 0) {
 		err = fd;
-		free(of->path);
-		of->path = NULL;
+		release(of);
 		return err;
 	}
 	of->fd = fd;
@@ -451,40 +544,17 @@ int pt_outfile_reopen(struct pt_outfile *of)
 	return err;
 }
 
-/* Make the rename itself durable: fsync the directory, best effort. */
-static void sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd;
-
-	if (!slash)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (!dir)
-		return;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 static int rename_into_place(struct pt_outfile *of)
 {
 	struct stat st;
 
 	if (of->flags & PT_OUTFILE_FORCE) {
-		if (rename(of->tmp_path, of->path))
+		if (renameat(of->dirfd, of->tmp_path, of->dirfd, of->base))
 			return sys_error(of, "rename into", errno);
 		return 0;
 	}
 	/* without --force, not over a file that appeared since open */
-	if (!renameat2(AT_FDCWD, of->tmp_path, AT_FDCWD, of->path, RENAME_NOREPLACE))
+	if (!renameat2(of->dirfd, of->tmp_path, of->dirfd, of->base, RENAME_NOREPLACE))
 		return 0;
 	if (errno == EEXIST) {
 		snprintf(of->err, sizeof(of->err),
@@ -494,12 +564,12 @@ static int rename_into_place(struct pt_outfile *of)
 	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
 		return sys_error(of, "rename into", errno);
 	/* a file system without RENAME_NOREPLACE: check, then rename */
-	if (!lstat(of->path, &st)) {
+	if (!fstatat(of->dirfd, of->base, &st, AT_SYMLINK_NOFOLLOW)) {
 		snprintf(of->err, sizeof(of->err),
 			 "%s appeared while porttrace ran; not overwritten", of->path);
 		return -EEXIST;
 	}
-	if (rename(of->tmp_path, of->path))
+	if (renameat(of->dirfd, of->tmp_path, of->dirfd, of->base))
 		return sys_error(of, "rename into", errno);
 	return 0;
 }
@@ -526,14 +596,13 @@ int pt_outfile_commit(struct pt_outfile *of)
 		if (!err)
 			err = rename_into_place(of);
 		if (err)
-			unlink(of->tmp_path);
+			unlinkat(of->dirfd, of->tmp_path, 0);
 		else
-			sync_dir(of->path);
+			fsync(of->dirfd);	/* the rename itself, durable: best effort */
 		free(of->tmp_path);
 		of->tmp_path = NULL;
 	}
-	free(of->path);
-	of->path = NULL;
+	release(of);
 	return err;
 }
 
@@ -544,12 +613,11 @@ void pt_outfile_abort(struct pt_outfile *of)
 	cut(of);
 	close_fds(of);
 	if (of->tmp_path) {
-		unlink(of->tmp_path);
+		unlinkat(of->dirfd, of->tmp_path, 0);
 		free(of->tmp_path);
 		of->tmp_path = NULL;
 	}
-	free(of->path);
-	of->path = NULL;
+	release(of);
 }
 
 int pt_output_from_path(const char *path)

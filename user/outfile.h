@@ -3,12 +3,18 @@
  * Output files (-w/--write, audit reports), created the way a tool that
  * runs as root must create them:
  *
- * - never through a symbolic link: the final component is opened with
- *   O_NOFOLLOW and a link there is refused (-ELOOP), even with --force, so a
- *   user who can write the directory cannot point us at /etc/shadow;
+ * - never through a symbolic link: the directory is opened once with
+ *   RESOLVE_NO_SYMLINKS (a link anywhere in the path is refused, -ELOOP) and
+ *   everything after is relative to it; the file is opened with O_NOFOLLOW,
+ *   even with --force, so nobody can point us at /etc/shadow;
+ * - only in a directory owned by us or root that no one else can write
+ *   (unless it is sticky, like /tmp), and never over a file another user
+ *   owns (-EPERM): such a user could swap what we write or plant what we
+ *   append to;
  * - never over an existing file unless PT_OUTFILE_FORCE (-EEXIST), and then
  *   only over a regular file with no other hard link;
- * - mode 0600: connection records say who talks to whom;
+ * - mode 0600, also for a file --force truncates: connection records say
+ *   who talks to whom;
  * - rows never half-written: stdio hands its buffer over wherever it fills,
  *   often mid-row, but only whole rows (up to the last newline) go to the
  *   file; the rest waits for the next write. A process killed at any point
@@ -41,8 +47,10 @@
 struct pt_outfile {
 	FILE *fp;		/* write here; NULL when not open */
 	int fd;
-	char *path;		/* the target */
-	char *tmp_path;		/* ATOMIC: the temporary file until commit */
+	char *path;		/* the target, as given (for messages) */
+	int dirfd;		/* its directory, opened once without symlinks */
+	char *base;		/* its name in that directory */
+	char *tmp_path;		/* ATOMIC: the temporary file's name there, until commit */
 	unsigned int flags;
 	/*
 	 * Bytes that reached the file: whole rows, and those since the last

@@ -171,6 +171,71 @@ static void test_symlink_refused(void **state)
 	assert_int_equal(dir_entries(), 3);
 }
 
+/*
+ * Who else could touch the file decides: a symbolic link anywhere on the
+ * path (even with --force), a directory another user owns or can write
+ * (unless sticky, like /tmp), an existing file another user owns: refused.
+ * A file --force truncates becomes 0600, whatever its mode was.
+ */
+static void test_foreign_hands(void **state)
+{
+	static const unsigned int flags[] = { 0, PT_OUTFILE_FORCE, PT_OUTFILE_ATOMIC };
+	char real[300], link[300], other[300], ww[300], sticky[300], path[400];
+	struct pt_outfile of;
+	size_t i;
+
+	(void)state;
+	/* in_dir() reuses four buffers: keep copies */
+	snprintf(real, sizeof(real), "%s", in_dir("real"));
+	snprintf(link, sizeof(link), "%s", in_dir("link"));
+	assert_int_equal(mkdir(real, 0700), 0);
+	assert_int_equal(symlink(real, link), 0);
+	snprintf(other, sizeof(other), "%s", in_dir("other"));
+	snprintf(ww, sizeof(ww), "%s", in_dir("ww"));
+	snprintf(sticky, sizeof(sticky), "%s", in_dir("sticky"));
+	assert_int_equal(mkdir(other, 0755), 0);
+	assert_int_equal(chown(other, 65534, 65534), 0);
+	assert_int_equal(mkdir(ww, 0700), 0);
+	assert_int_equal(chmod(ww, 0777), 0);
+	assert_int_equal(mkdir(sticky, 0700), 0);
+	assert_int_equal(chmod(sticky, 01777), 0);
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		snprintf(path, sizeof(path), "%s/out.csv", link);
+		assert_int_equal(pt_outfile_open(&of, path, flags[i] | PT_OUTFILE_FORCE), -ELOOP);
+		assert_non_null(strstr(of.err, "symbolic link"));
+		snprintf(path, sizeof(path), "%s/out.csv", other);
+		assert_int_equal(pt_outfile_open(&of, path, flags[i]), -EPERM);
+		assert_non_null(strstr(of.err, "another user"));
+		snprintf(path, sizeof(path), "%s/out.csv", ww);
+		assert_int_equal(pt_outfile_open(&of, path, flags[i]), -EPERM);
+		assert_non_null(strstr(of.err, "other users can write"));
+	}
+	assert_int_equal(access(in_dir("real/out.csv"), F_OK), -1);
+
+	/* sticky: others cannot rename or remove our file there */
+	snprintf(path, sizeof(path), "%s/out.csv", sticky);
+	assert_int_equal(pt_outfile_open(&of, path, 0), 0);
+	write_rows(&of, 1);
+	assert_int_equal(pt_outfile_commit(&of), 0);
+	file_is(path, ROW);
+
+	/* a file planted by another user: not truncated, not appended to */
+	snprintf(path, sizeof(path), "%s/planted.csv", sticky);
+	put_file(path, "theirs\n");
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(pt_outfile_open(&of, path, PT_OUTFILE_FORCE), -EPERM);
+	assert_non_null(strstr(of.err, "another user"));
+	file_is(path, "theirs\n");
+
+	/* our own file, once 0644: --force makes it 0600 */
+	snprintf(path, sizeof(path), "%s/mine.csv", real);
+	put_file(path, "old\n");
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(pt_outfile_open(&of, path, PT_OUTFILE_FORCE), 0);
+	mode_is(path, 0600);
+	assert_int_equal(pt_outfile_commit(&of), 0);
+}
+
 static void test_existing(void **state)
 {
 	char *path = in_dir("out.json");
@@ -544,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_existing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_hands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_force_refuses_odd_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_abort_and_race, setup, teardown),

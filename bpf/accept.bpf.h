@@ -9,13 +9,14 @@
 #define PORTTRACE_ACCEPT_BPF_H
 
 /* the server's view of the flow: its own address is the server end */
-static __always_inline void child_tuple(const struct sock *sk, __u16 family, struct tuple_key *tk)
+static __always_inline void child_tuple(const struct sock *sk, __u16 family, struct tuple_key *tk,
+					const bool btf)
 {
-	tk->netns = sk_netns(sk);
+	tk->netns = sk_netns(sk, btf);
 	/* inet_sport still has it when a closing child gave inet_num back */
-	tk->server_port = sk_listen_port(sk);
-	tk->client_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	sk_addrs(sk, family, tk->server_addr, tk->client_addr);
+	tk->server_port = sk_listen_port(sk, btf);
+	tk->client_port = bpf_ntohs(KREAD(btf, sk->__sk_common.skc_dport, sk, __sk_common.skc_dport));
+	sk_addrs(sk, family, tk->server_addr, tk->client_addr, btf);
 }
 
 /* SYN_RECV -> ESTABLISHED: a connection, from here on. Filters that the
@@ -30,11 +31,11 @@ static __always_inline void on_child_established(const struct sock *sk, const bo
 		return;
 	if (!(targ_protos & PT_PROTO_BIT(PT_PROTO_TCP)))
 		return;
-	netns = sk_netns(sk);
+	netns = sk_netns(sk, btf);
 	if (targ_netns && targ_netns != netns)
 		return;
-	sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	cport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	sport = KREAD(btf, sk->__sk_common.skc_num, sk, __sk_common.skc_num);
+	cport = bpf_ntohs(KREAD(btf, sk->__sk_common.skc_dport, sk, __sk_common.skc_dport));
 	if (!port_wanted(cport, sport))
 		return;
 	st = st_get(sk, true, btf);
@@ -89,14 +90,14 @@ static __always_inline struct listener_info *accept_evidence(struct accept_claim
 
 static __always_inline void emit_accept(const struct sock *sk, const struct tuple_key *tk,
 					const struct accept_claim *c, const struct proc_info *p,
-					__u8 attribution, __u16 result, __u8 flags)
+					__u8 attribution, __u16 result, __u8 flags, const bool btf)
 {
 	struct pt_event *e;
 
 	if (!record_wanted(PT_EV_ACCEPT, PT_PROTO_TCP, flow_family(tk->client_addr), p,
 			   tk->netns, tk->client_port, tk->server_port))
 		return;
-	e = event_new(PT_EV_ACCEPT, PT_PROTO_TCP, PT_SIDE_SERVER, tk, sk);
+	e = event_new(PT_EV_ACCEPT, PT_PROTO_TCP, PT_SIDE_SERVER, tk, sk, btf);
 	if (!e)
 		return;
 	event_proc(e, p, attribution);
@@ -130,7 +131,7 @@ static __always_inline bool claim_is_for(const struct accept_claim *c, const str
 /* close.bpf.h: an accepted child's close record */
 static __always_inline void child_closed(const struct sock *sk, __u16 family,
 					 const struct sk_state *st, const struct accept_claim *c,
-					 __u8 late);
+					 __u8 late, const bool btf);
 
 /*
  * A process took sk: from accept()/accept4() or an io_uring completion, in
@@ -147,9 +148,9 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 
 	if (!WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
 		return;
-	if (!sk_is_inet(sk, IPPROTO_TCP, &family))
+	if (!sk_is_inet(sk, IPPROTO_TCP, &family, false))
 		return;
-	child_tuple(sk, family, &tk);
+	child_tuple(sk, family, &tk, false);
 	/* excluded by the flow alone: no record of it can be wanted */
 	if ((targ_family && targ_family != flow_family(tk.client_addr)) ||
 	    (targ_netns && targ_netns != tk.netns) || !port_wanted(tk.client_port, tk.server_port))
@@ -178,9 +179,9 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 
 			st.start_ns = cur->start_ns;
 			st.closed_first = cur->closed_first;
-			emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags);
+			emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, false);
 			bpf_map_delete_elem(&accepts, &key);
-			child_closed(sk, family, &st, &c, 0);
+			child_closed(sk, family, &st, &c, 0, false);
 			return;
 		}
 		/* a claim left by an earlier socket at this address (its close
@@ -192,7 +193,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 	}
 	if (!err && c.owes)
 		count(PT_CNT_CLOSE_OWED);
-	emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags);
+	emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, false);
 }
 
 /*
@@ -204,17 +205,17 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
  * its record.
  */
 static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
-					  const struct sk_state *st)
+					  const struct sk_state *st, const bool btf)
 {
 	struct accept_claim c = {};
 	struct listener_info *li;
 	struct tuple_key tk = st->tuple;
 	__u64 key = (__u64)sk;
-	__u16 err = BPF_CORE_READ(sk, sk_err);
+	__u16 err = KREAD(btf, sk->sk_err, sk, sk_err);
 	int ret;	/* map ops returned int before 6.4: compare 32 bits */
 
-	sk_addrs(sk, family, tk.server_addr, tk.client_addr);
-	if (BPF_CORE_READ(sk, sk_socket)) {
+	sk_addrs(sk, family, tk.server_addr, tk.client_addr, btf);
+	if (KREAD(btf, sk->sk_socket, sk, sk_socket)) {
 		c.closed = 1;
 		c.start_ns = st->start_ns;
 		c.closed_first = st->closed_first;
@@ -240,9 +241,9 @@ static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
 		return true;
 	li = accept_evidence(&c, &tk);
 	if (li)
-		emit_accept(sk, &tk, &c, &li->proc, PT_ATTR_LISTENER, err ? err : ECONNRESET, 0);
+		emit_accept(sk, &tk, &c, &li->proc, PT_ATTR_LISTENER, err ? err : ECONNRESET, 0, btf);
 	else
-		emit_accept(sk, &tk, &c, NULL, PT_ATTR_NONE, err ? err : ECONNRESET, 0);
+		emit_accept(sk, &tk, &c, NULL, PT_ATTR_NONE, err ? err : ECONNRESET, 0, btf);
 	return true;
 }
 

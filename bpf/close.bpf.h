@@ -21,18 +21,31 @@ struct close_args {
  * carry none) and received, without the sequence number the peer's FIN takes
  * (SOCK_DONE: tcp_fin() saw it).
  */
-static __always_inline void flow_bytes(const struct sock *sk, __u64 *tx, __u64 *rx)
+static __always_inline void flow_bytes(const struct sock *sk, __u64 *tx, __u64 *rx,
+				       const bool btf)
 {
 	const struct tcp_sock *tp = (const void *)sk;
-	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	unsigned long flags = KREAD(btf, sk->__sk_common.skc_flags, sk, __sk_common.skc_flags);
 
-	*tx = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
-	*rx = BPF_CORE_READ(tp, bytes_received);
+	if (btf) {
+		/* the tcp_sock around a BTF struct sock: one helper call */
+		struct tcp_sock *t = bpf_skc_to_tcp_sock((void *)sk);
+
+		*tx = *rx = 0;
+		if (t) {
+			*tx = t->bytes_sent - t->bytes_retrans;
+			*rx = t->bytes_received;
+		}
+	} else {
+		*tx = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+		*rx = BPF_CORE_READ(tp, bytes_received);
+	}
 	if ((flags & (1UL << SOCK_DONE)) && *rx)
 		*rx -= 1;
 }
 
-static __always_inline void emit_close(const struct sock *sk, const struct close_args *a)
+static __always_inline void emit_close(const struct sock *sk, const struct close_args *a,
+				       const bool btf)
 {
 	const struct tuple_key *tk = a->tuple;
 	struct pt_event *e;
@@ -40,7 +53,7 @@ static __always_inline void emit_close(const struct sock *sk, const struct close
 	if (!record_wanted(PT_EV_CLOSE, PT_PROTO_TCP, flow_family(tk->server_addr), a->proc,
 			   tk->netns, tk->client_port, tk->server_port))
 		return;
-	e = event_new(PT_EV_CLOSE, PT_PROTO_TCP, a->side, tk, sk);
+	e = event_new(PT_EV_CLOSE, PT_PROTO_TCP, a->side, tk, sk, btf);
 	if (!e)
 		return;
 	e->flags |= a->flags;
@@ -53,27 +66,28 @@ static __always_inline void emit_close(const struct sock *sk, const struct close
 		e->flags |= PT_F_INVENTORY;
 		event_proc(e, a->proc, PT_ATTR_OWNER);
 	}
-	e->result = BPF_CORE_READ(sk, sk_err);
+	e->result = KREAD(btf, sk->sk_err, sk, sk_err);
 	e->client_origin = a->client_origin;
 	e->client_src = a->client_src;
 	e->server_origin = a->server_origin;
 	e->server_src = a->server_src;
-	flow_bytes(sk, &e->tx_bytes, &e->rx_bytes);
+	flow_bytes(sk, &e->tx_bytes, &e->rx_bytes, btf);
 	event_submit(e);
 }
 
 /* the first move out of ESTABLISHED tells which side ended the flow */
-static __always_inline __u8 closer(const struct sock *sk, int newstate)
+static __always_inline __u8 closer(const struct sock *sk, int newstate, const bool btf)
 {
 	if (newstate == TCP_FIN_WAIT1)
 		return PT_F_CLOSED_FIRST_LOCAL;
 	if (newstate == TCP_CLOSE_WAIT)
 		return PT_F_CLOSED_FIRST_PEER;
 	/* straight to CLOSE: a reset from the peer, or our own abort */
-	return BPF_CORE_READ(sk, sk_err) ? PT_F_CLOSED_FIRST_PEER : PT_F_CLOSED_FIRST_LOCAL;
+	return KREAD(btf, sk->sk_err, sk, sk_err) ? PT_F_CLOSED_FIRST_PEER : PT_F_CLOSED_FIRST_LOCAL;
 }
 
-static __always_inline void client_closed(const struct sock *sk, struct sk_state *st, __u8 late)
+static __always_inline void client_closed(const struct sock *sk, struct sk_state *st, __u8 late,
+					  const bool btf)
 {
 	struct close_args a = {
 		.proc = &st->proc, .tuple = &st->tuple, .start_ns = st->start_ns,
@@ -86,13 +100,13 @@ static __always_inline void client_closed(const struct sock *sk, struct sk_state
 		return;
 	if (st->server_src)
 		a.flags |= PT_F_PEER_LOCAL;
-	emit_close(sk, &a);
+	emit_close(sk, &a, btf);
 }
 
 /* an accepted child's close, from its acceptor's claim */
 static __always_inline void child_closed(const struct sock *sk, __u16 family,
 					 const struct sk_state *st, const struct accept_claim *c,
-					 __u8 late)
+					 __u8 late, const bool btf)
 {
 	struct tuple_key tk = {};
 	struct close_args a = {
@@ -107,11 +121,11 @@ static __always_inline void child_closed(const struct sock *sk, __u16 family,
 	tk.netns = c->netns;
 	tk.client_port = c->client_port;
 	tk.server_port = c->server_port ? c->server_port : (st ? st->tuple.server_port : 0);
-	sk_addrs(sk, family, tk.server_addr, tk.client_addr);
+	sk_addrs(sk, family, tk.server_addr, tk.client_addr, btf);
 	a.flags = (st ? st->closed_first : 0) | late;
 	if (c->peer_local)
 		a.flags |= PT_F_PEER_LOCAL;
-	emit_close(sk, &a);
+	emit_close(sk, &a, btf);
 }
 
 /*
@@ -142,7 +156,7 @@ static __always_inline void claim_paid(const struct accept_claim *c, __u64 key)
 
 /* a server-side socket reached CLOSE: its close record, or its death */
 static __always_inline void on_child_close(const struct sock *sk, __u16 family,
-					   struct sk_state *st, __u8 late)
+					   struct sk_state *st, __u8 late, const bool btf)
 {
 	__u64 key = (__u64)sk;
 	struct accept_claim *c;
@@ -151,18 +165,18 @@ static __always_inline void on_child_close(const struct sock *sk, __u16 family,
 		return;
 	c = claim_of(sk, st);
 	if (c) {
-		child_closed(sk, family, st, c, late);
+		child_closed(sk, family, st, c, late, btf);
 		claim_paid(c, key);
 		return;
 	}
 	if (!st)
 		return;
-	if (on_child_died(sk, family, st))
+	if (on_child_died(sk, family, st, btf))
 		return;
 	/* an acceptor claimed it between the two looks */
 	c = claim_of(sk, st);
 	if (c) {
-		child_closed(sk, family, st, c, late);
+		child_closed(sk, family, st, c, late, btf);
 		claim_paid(c, key);
 	}
 }
@@ -180,7 +194,7 @@ static __always_inline void on_close_path(const struct sock *sk, __u16 family,
 	if (st && (st->flags & ST_CLOSED))
 		return;	/* a second CLOSE (tcp_close() of a reset socket): reported */
 	if (st && oldstate == TCP_ESTABLISHED && !st->closed_first)
-		st->closed_first = closer(sk, newstate);
+		st->closed_first = closer(sk, newstate, btf);
 	if (newstate != TCP_CLOSE)
 		return;
 	if (st && (st->flags & ST_OWES)) {
@@ -188,10 +202,10 @@ static __always_inline void on_close_path(const struct sock *sk, __u16 family,
 		count(PT_CNT_CLOSE_PAID);
 	}
 	if (st && st->role == ST_CLIENT) {
-		client_closed(sk, st, late);
+		client_closed(sk, st, late, btf);
 	} else if (oldstate != TCP_SYN_RECV) {
 		/* a child that never completed its handshake is no connection */
-		on_child_close(sk, family, st && st->role == ST_CHILD ? st : NULL, late);
+		on_child_close(sk, family, st && st->role == ST_CHILD ? st : NULL, late, btf);
 	}
 	if (st)
 		st_done(sk, st, btf);
@@ -231,7 +245,8 @@ static __always_inline void on_destroy(const struct sock *sk)
 	struct sk_state *st = st_get(sk, false, !targ_classic);
 
 	/* the classic tracepoint keeps its state in a hash, reachable from here too */
-	if (!st || (st->flags & ST_CLOSED) || !sk_is_inet(sk, IPPROTO_TCP, &family))
+	/* a tp_btf program: the socket is a BTF pointer whatever the mode */
+	if (!st || (st->flags & ST_CLOSED) || !sk_is_inet(sk, IPPROTO_TCP, &family, true))
 		return;
 	if (targ_classic)
 		on_close_path(sk, family, TCP_CLOSE_WAIT, TCP_CLOSE, false, PT_F_LATE);

@@ -15,12 +15,12 @@ struct server_evidence {
 
 static __always_inline struct server_evidence server_listener(const struct sock *sk,
 							       const struct tuple_key *tk,
-							       __u8 proto)
+							       __u8 proto, const bool btf)
 {
 	struct server_evidence ev = {};
 	struct listener_info *li;
 
-	if (!peer_is_local(sk, tk->client_addr, tk->server_addr))
+	if (!peer_is_local(sk, tk->client_addr, tk->server_addr, btf))
 		return ev;
 	ev.flags = PT_F_PEER_LOCAL;
 	li = listener_lookup(tk->netns, tk->server_port, proto);
@@ -31,12 +31,13 @@ static __always_inline struct server_evidence server_listener(const struct sock 
 	return ev;
 }
 
-static __always_inline void read_tuple(const struct sock *sk, __u16 family, struct tuple_key *tk)
+static __always_inline void read_tuple(const struct sock *sk, __u16 family, struct tuple_key *tk,
+				       const bool btf)
 {
-	tk->netns = sk_netns(sk);
-	tk->client_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	tk->server_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	sk_addrs(sk, family, tk->client_addr, tk->server_addr);
+	tk->netns = sk_netns(sk, btf);
+	tk->client_port = KREAD(btf, sk->__sk_common.skc_num, sk, __sk_common.skc_num);
+	tk->server_port = bpf_ntohs(KREAD(btf, sk->__sk_common.skc_dport, sk, __sk_common.skc_dport));
+	sk_addrs(sk, family, tk->client_addr, tk->server_addr, btf);
 }
 
 /* CLOSE -> SYN_SENT, inside connect(). Nothing is kept for a process the
@@ -54,7 +55,7 @@ static __always_inline void on_connect_start(const struct sock *sk, __u16 family
 	/* an AF_INET socket has no IPv6 flow; an AF_INET6 one may be v4-mapped */
 	if (targ_family == PT_FAMILY_IPV6 && family == AF_INET)
 		return;
-	if (targ_netns && targ_netns != sk_netns(sk))
+	if (targ_netns && targ_netns != sk_netns(sk, btf))
 		return;
 	proc_read(&p);
 	if (!proc_wanted(&p))
@@ -66,7 +67,7 @@ static __always_inline void on_connect_start(const struct sock *sk, __u16 family
 	__builtin_memset(st, 0, sizeof(*st));
 	st->role = ST_CLIENT;
 	st->proc = p;
-	st->origin = port_origin(sk);
+	st->origin = port_origin(sk, btf);
 	call = call_get(false);
 	if (call && call->op == CALL_CONNECT) {
 		call->sk = (__u64)sk;
@@ -78,10 +79,10 @@ static __always_inline void on_connect_start(const struct sock *sk, __u16 family
 
 /* Emit a TCP connect record: success, or failure with result = errno. */
 static __always_inline void emit_connect(const struct sock *sk, struct sk_state *st,
-					 __u16 result, __u8 flags)
+					 __u16 result, __u8 flags, const bool btf)
 {
 	struct tuple_key *tk = &st->tuple;
-	struct server_evidence sev = server_listener(sk, tk, PT_PROTO_TCP);
+	struct server_evidence sev = server_listener(sk, tk, PT_PROTO_TCP, btf);
 	struct pt_event *e;
 
 	/* kept for the close record, whether or not this one is wanted */
@@ -90,7 +91,7 @@ static __always_inline void emit_connect(const struct sock *sk, struct sk_state 
 	if (!record_wanted(PT_EV_CONNECT, PT_PROTO_TCP, flow_family(tk->server_addr), &st->proc,
 			   tk->netns, tk->client_port, tk->server_port))
 		return;
-	e = event_new(PT_EV_CONNECT, PT_PROTO_TCP, PT_SIDE_CLIENT, tk, sk);
+	e = event_new(PT_EV_CONNECT, PT_PROTO_TCP, PT_SIDE_CLIENT, tk, sk, btf);
 	if (!e)
 		return;
 	event_proc(e, &st->proc, PT_ATTR_SYSCALL);
@@ -109,25 +110,26 @@ static __always_inline void emit_connect(const struct sock *sk, struct sk_state 
  * close record). Kept whatever the client-side filters say: the server's
  * records need it. Consumed by the accept, or by the child's death.
  */
-static __always_inline void peer_publish(const struct sock *sk, const struct tuple_key *tk)
+static __always_inline void peer_publish(const struct sock *sk, const struct tuple_key *tk,
+					 const bool btf)
 {
 	struct peer_info pi = {};
 	struct tuple_key any;
 
 	if (!WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
 		return;
-	if (!peer_is_local(sk, tk->client_addr, tk->server_addr)) {
+	if (!peer_is_local(sk, tk->client_addr, tk->server_addr, btf)) {
 		/* perhaps a server in another namespace here (xpeers); its
 		 * records may be wanted whatever --netns says of this one */
 		any = *tk;
 		any.netns = 0;
-		pi.origin = port_origin(sk);
+		pi.origin = port_origin(sk, btf);
 		bpf_map_update_elem(&xpeers, &any, &pi, BPF_ANY);
 		return;
 	}
 	if (targ_netns && targ_netns != tk->netns)
 		return;
-	pi.origin = port_origin(sk);
+	pi.origin = port_origin(sk, btf);
 	insert_counted(&peers, tk, &pi, BPF_ANY);
 }
 
@@ -146,13 +148,13 @@ static __always_inline void on_connect_done(const struct sock *sk, __u16 family,
 	if (st && st->role == ST_CLIENT) {
 		if (st->flags & (ST_ESTABLISHED | ST_DONE))
 			return;
-		read_tuple(sk, family, &st->tuple);
+		read_tuple(sk, family, &st->tuple, btf);
 		if (!st->tuple.client_port)	/* already released: nothing true to report */
 			return;
 		st->flags |= ST_ESTABLISHED | ST_DONE;
 		if (!late)
-			peer_publish(sk, &st->tuple);
-		emit_connect(sk, st, 0, late ? PT_F_LATE : 0);
+			peer_publish(sk, &st->tuple, btf);
+		emit_connect(sk, st, 0, late ? PT_F_LATE : 0, btf);
 		close_owed(&st->flags, &st->proc, &st->tuple);
 		return;
 	}
@@ -160,9 +162,9 @@ static __always_inline void on_connect_done(const struct sock *sk, __u16 family,
 	 * port was chosen */
 	if (late)
 		return;
-	read_tuple(sk, family, &tk);
+	read_tuple(sk, family, &tk, btf);
 	if (tk.client_port)
-		peer_publish(sk, &tk);
+		peer_publish(sk, &tk, btf);
 }
 
 /* A port the kernel is about to take back, seen while still assigned. (A
@@ -185,7 +187,7 @@ static __always_inline void remember_port(const struct sock *sk)
 static __always_inline void on_connect_failed(const struct sock *sk, __u16 family, const bool btf)
 {
 	struct task_call *call = call_get(false);
-	__u16 err = BPF_CORE_READ(sk, sk_err);
+	__u16 err = KREAD(btf, sk->sk_err, sk, sk_err);
 	struct sk_state *st;
 
 	if (!err && call && call->op == CALL_CONNECT && call->sk == (__u64)sk) {
@@ -195,11 +197,11 @@ static __always_inline void on_connect_failed(const struct sock *sk, __u16 famil
 	st = st_get(sk, false, btf);
 	if (!st || st->role != ST_CLIENT || (st->flags & ST_DONE))
 		return;
-	read_tuple(sk, family, &st->tuple);
+	read_tuple(sk, family, &st->tuple, btf);
 	if (!st->tuple.client_port)
 		st->tuple.client_port = st->port_seen;
 	st->flags |= ST_DONE;
-	emit_connect(sk, st, err ? err : PT_RESULT_ABORTED, 0);
+	emit_connect(sk, st, err ? err : PT_RESULT_ABORTED, 0, btf);
 }
 
 static __always_inline int connect_enter(struct trace_event_raw_sys_enter *ctx)
@@ -271,7 +273,7 @@ static __always_inline void emit_syscall_connect(const struct sock *sk, __u16 fa
 	struct pt_event *e;
 
 	proc_read(&p);
-	read_tuple(sk, family, &tk);
+	read_tuple(sk, family, &tk, false);
 	if (ret < 0)
 		connect_dest(call, &tk);
 	if (!ret && !tk.server_port)	/* connect(AF_UNSPEC): a disconnect */
@@ -279,14 +281,14 @@ static __always_inline void emit_syscall_connect(const struct sock *sk, __u16 fa
 	if (!record_wanted(PT_EV_CONNECT, proto, flow_family(tk.server_addr), &p, tk.netns,
 			   tk.client_port, tk.server_port))
 		return;
-	sev = server_listener(sk, &tk, proto);
-	e = event_new(PT_EV_CONNECT, proto, PT_SIDE_CLIENT, &tk, sk);
+	sev = server_listener(sk, &tk, proto, false);
+	e = event_new(PT_EV_CONNECT, proto, PT_SIDE_CLIENT, &tk, sk, false);
 	if (!e)
 		return;
 	event_proc(e, &p, PT_ATTR_SYSCALL);
 	e->result = ret < 0 ? -ret : 0;
 	e->flags |= sev.flags;
-	e->client_origin = port_origin(sk);
+	e->client_origin = port_origin(sk, false);
 	e->client_src = PT_SRC_SOCKET;
 	e->server_origin = sev.origin;
 	e->server_src = sev.src;
@@ -311,12 +313,12 @@ static __always_inline int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	sk = fd_to_sock(call->fd);
 	if (!sk)
 		return 0;
-	if (sk_is_inet(sk, IPPROTO_UDP, &family)) {
+	if (sk_is_inet(sk, IPPROTO_UDP, &family, false)) {
 		if (!connect_pending(ret) || ret == 0)
 			emit_syscall_connect(sk, family, PT_PROTO_UDP, call, ret);
 		return 0;
 	}
-	if (connect_pending(ret) || !sk_is_inet(sk, IPPROTO_TCP, &family))
+	if (connect_pending(ret) || !sk_is_inet(sk, IPPROTO_TCP, &family, false))
 		return 0;
 	emit_syscall_connect(sk, family, PT_PROTO_TCP, call, ret);
 	return 0;

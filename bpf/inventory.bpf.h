@@ -83,11 +83,11 @@ static __always_inline void inventory_listener(struct seq_file *seq, const struc
 	struct tuple_key tk = {};
 	struct pt_event e;
 
-	lk.netns = sk_netns(sk);
+	lk.netns = sk_netns(sk, false);
 	lk.port = port;
 	lk.proto = proto;
 	li.refs = 1;
-	li.origin = port_origin(sk);
+	li.origin = port_origin(sk, false);
 	li.proc = *p;
 	insert_counted(&listeners, &lk, &li, BPF_NOEXIST);
 
@@ -95,7 +95,7 @@ static __always_inline void inventory_listener(struct seq_file *seq, const struc
 	tk.netns = lk.netns;
 	tk.server_port = port;
 	sk_local_addr(sk, family, tk.server_addr);
-	event_fill(&e, PT_EV_LISTEN, proto, PT_SIDE_SERVER, &tk, sk);
+	event_fill(&e, PT_EV_LISTEN, proto, PT_SIDE_SERVER, &tk, sk, false);
 	e.flags |= PT_F_INVENTORY;
 	/* the owner comes from the file table: who holds the listener */
 	event_proc(&e, p, PT_ATTR_LISTENER);
@@ -119,9 +119,9 @@ static __always_inline void inventory_owner(const struct sock *sk, __u16 family,
 	if (!WANT(PT_EV_CONNECT) && !WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
 		return;
 	insert_counted(&inv_owners, &key, p, BPF_NOEXIST);
-	read_tuple(sk, family, &tk);
+	read_tuple(sk, family, &tk, false);
 	tk.netns = 0;
-	pi.origin = port_origin(sk);
+	pi.origin = port_origin(sk, false);
 	bpf_map_update_elem(&xpeers, &tk, &pi, BPF_ANY);
 }
 
@@ -138,7 +138,7 @@ static __always_inline void inventory_child(struct pt_event *e, const struct soc
 	struct tuple_key tk;
 	__u64 key = (__u64)sk;
 
-	child_tuple(sk, family, &tk);
+	child_tuple(sk, family, &tk, false);
 	st->role = ST_CHILD;
 	st->tuple.netns = tk.netns;
 	st->tuple.client_port = tk.client_port;
@@ -153,7 +153,7 @@ static __always_inline void inventory_child(struct pt_event *e, const struct soc
 	if (!insert_counted(&accepts, &key, &c, BPF_ANY) && c.owes)
 		count(PT_CNT_CLOSE_OWED);
 
-	event_fill(e, PT_EV_ACCEPT, PT_PROTO_TCP, PT_SIDE_SERVER, &tk, sk);
+	event_fill(e, PT_EV_ACCEPT, PT_PROTO_TCP, PT_SIDE_SERVER, &tk, sk, false);
 	e->family = flow_family(tk.client_addr);
 	if (c.peer_local)
 		e->flags |= PT_F_PEER_LOCAL;
@@ -172,15 +172,15 @@ static __always_inline void inventory_client(struct pt_event *e, const struct so
 
 	st->role = ST_CLIENT;
 	st->proc = *p;
-	read_tuple(sk, family, &st->tuple);
-	st->origin = port_origin(sk);
+	read_tuple(sk, family, &st->tuple, false);
+	st->origin = port_origin(sk, false);
 	st->flags = ST_ESTABLISHED | ST_DONE;
-	sev = server_listener(sk, &st->tuple, PT_PROTO_TCP);
+	sev = server_listener(sk, &st->tuple, PT_PROTO_TCP, false);
 	st->server_origin = sev.origin;
 	st->server_src = sev.src;
 	close_owed(&st->flags, p, &st->tuple);
 
-	event_fill(e, PT_EV_CONNECT, PT_PROTO_TCP, PT_SIDE_CLIENT, &st->tuple, sk);
+	event_fill(e, PT_EV_CONNECT, PT_PROTO_TCP, PT_SIDE_CLIENT, &st->tuple, sk, false);
 	e->flags |= sev.flags;
 	e->client_origin = st->origin;
 	e->client_src = PT_SRC_SOCKET;
@@ -198,7 +198,7 @@ static __always_inline void inventory_connection(struct seq_file *seq, const str
 	__u32 zero = 0;
 	__u16 family;
 
-	if (!sk_is_inet(sk, IPPROTO_TCP, &family) ||
+	if (!sk_is_inet(sk, IPPROTO_TCP, &family, false) ||
 	    !tcp_state_open(BPF_CORE_READ(sk, __sk_common.skc_state)))
 		return;
 	/* no holder: orphaned, closing; or waiting in an accept queue, where
@@ -212,7 +212,7 @@ static __always_inline void inventory_connection(struct seq_file *seq, const str
 		st = st_get(sk, true, btf);
 		if (st) {
 			__builtin_memset(st, 0, sizeof(*st));
-			if (listener_lookup(sk_netns(sk), BPF_CORE_READ(sk, __sk_common.skc_num),
+			if (listener_lookup(sk_netns(sk, false), BPF_CORE_READ(sk, __sk_common.skc_num),
 					    PT_PROTO_TCP))
 				inventory_child(e, sk, family, st, p);
 			else
@@ -244,7 +244,7 @@ static __always_inline int inventory_file(struct seq_file *seq, struct task_stru
 	sk = BPF_CORE_READ(sock, sk);
 	if (!sk)
 		return 0;
-	if (sk_is_inet(sk, IPPROTO_TCP, &family)) {
+	if (sk_is_inet(sk, IPPROTO_TCP, &family, false)) {
 		state = BPF_CORE_READ(sk, __sk_common.skc_state);
 		if (state != TCP_LISTEN) {
 			if (!tcp_state_open(state) || inv_pass != PT_INV_SERVICES)
@@ -254,7 +254,7 @@ static __always_inline int inventory_file(struct seq_file *seq, struct task_stru
 			return 0;
 		}
 		proto = PT_PROTO_TCP;
-	} else if (sk_is_inet(sk, IPPROTO_UDP, &family)) {
+	} else if (sk_is_inet(sk, IPPROTO_UDP, &family, false)) {
 		if (BPF_CORE_READ(sk, __sk_common.skc_dport))
 			return 0;	/* connected: a client */
 		proto = PT_PROTO_UDP;

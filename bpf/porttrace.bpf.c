@@ -42,7 +42,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 {
 	__u16 family;
 
-	if (!sk_is_inet(sk, IPPROTO_TCP, &family))
+	if (!sk_is_inet(sk, IPPROTO_TCP, &family, btf))
 		return 0;
 
 	switch (newstate) {
@@ -50,7 +50,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 		on_connect_start(sk, family, btf);
 		return 0;
 	case TCP_LISTEN:
-		on_listen(sk, family);
+		on_listen(sk, family, btf);
 		return 0;
 	case TCP_SYN_RECV:
 		if (oldstate == TCP_SYN_SENT)	/* simultaneous open */
@@ -60,7 +60,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	switch (oldstate) {
 	case TCP_LISTEN:
 		if (newstate == TCP_CLOSE)
-			on_unlisten(sk, family);
+			on_unlisten(sk, family, btf);
 		return 0;
 	case TCP_SYN_SENT:
 		if (newstate == TCP_ESTABLISHED)

@@ -50,11 +50,11 @@ static __always_inline void on_send_reset(const struct sock *sk, const struct sk
 	if (!record_wanted(PT_EV_RESET, PT_PROTO_TCP, flow_family(tk.client_addr), NULL,
 			   tk.netns, tk.client_port, tk.server_port))
 		return;
-	e = event_new(PT_EV_RESET, PT_PROTO_TCP, PT_SIDE_SERVER, &tk, NULL);
+	e = event_new(PT_EV_RESET, PT_PROTO_TCP, PT_SIDE_SERVER, &tk, NULL, false);
 	if (!e)
 		return;
 	e->result = ECONNREFUSED;
-	net_ephemeral_range(net, &lo, &hi);
+	net_ephemeral_range(net, &lo, &hi, false);
 	e->eph_lo = lo;
 	e->eph_hi = hi;
 	event_submit(e);

@@ -449,7 +449,8 @@ static __always_inline struct task_call *call_get(bool create)
  * whether either port is reserved. e is zeroed here.
  */
 static __always_inline void event_fill(struct pt_event *e, __u8 kind, __u8 proto, __u8 side,
-				       const struct tuple_key *tk, const struct sock *sk)
+				       const struct tuple_key *tk, const struct sock *sk,
+				       const bool btf)
 {
 	__builtin_memset(e, 0, sizeof(*e));
 	e->kind = kind;
@@ -462,10 +463,10 @@ static __always_inline void event_fill(struct pt_event *e, __u8 kind, __u8 proto
 	__builtin_memcpy(e->server_addr, tk->server_addr, 16);
 	e->family = flow_family(tk->server_addr);
 	if (sk) {
-		sk_ephemeral_range(sk, &e->eph_lo, &e->eph_hi);
-		if (sk_port_reserved(sk, e->client_port))
+		sk_ephemeral_range(sk, &e->eph_lo, &e->eph_hi, btf);
+		if (sk_port_reserved(sk, e->client_port, btf))
 			e->flags |= PT_F_CLIENT_RESERVED;
-		if (sk_port_reserved(sk, e->server_port))
+		if (sk_port_reserved(sk, e->server_port, btf))
 			e->flags |= PT_F_SERVER_RESERVED;
 		e->sock_id = (__u64)sk;
 	}
@@ -479,7 +480,7 @@ static __always_inline void event_fill(struct pt_event *e, __u8 kind, __u8 proto
  */
 static __always_inline struct pt_event *event_new(__u8 kind, __u8 proto, __u8 side,
 						  const struct tuple_key *tk,
-						  const struct sock *sk)
+						  const struct sock *sk, const bool btf)
 {
 	struct pt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -487,7 +488,7 @@ static __always_inline struct pt_event *event_new(__u8 kind, __u8 proto, __u8 si
 		count(PT_CNT_LOST_RINGBUF);
 		return NULL;
 	}
-	event_fill(e, kind, proto, side, tk, sk);
+	event_fill(e, kind, proto, side, tk, sk, btf);
 	return e;
 }
 

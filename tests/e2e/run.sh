@@ -177,7 +177,7 @@ t_fixed_sport()
 
 # A client bound to 40000 (inside the range) that has closed before the
 # server accepts: both records of the flow must still give its port the same
-# class (DESIGN: both ends seen on one host end up with the same class).
+# class (doc/design.md: both ends seen on one host get the same class).
 t_client_gone()
 {
 	new_ns || return

@@ -219,6 +219,25 @@ static int cgroup_path(uint64_t id, char *out, size_t n)
 	return 0;
 }
 
+int pt_cgroup_within(uint64_t id, uint64_t ancestor)
+{
+	char path[PATH_MAX], top[PATH_MAX];
+	size_t n;
+	int err;
+
+	if (id == ancestor)
+		return 1;
+	err = cgroup_path(id, path, sizeof(path));
+	if (!err)
+		err = cgroup_path(ancestor, top, sizeof(top));
+	if (err)
+		return err;
+	n = strlen(top);
+	if (n == 1 && top[0] == '/')
+		return 1;	/* the root holds everything */
+	return !strncmp(path, top, n) && (path[n] == '/' || !path[n]);
+}
+
 #define CG_SLOTS	1024	/* a power of two */
 #define CG_PROBE	8
 

@@ -39,6 +39,13 @@ const char *pt_container_id(uint64_t cgroup_id);
  */
 int pt_cgroup_id_of_path(const char *path, uint64_t *id);
 
+/*
+ * Whether the cgroup id is ancestor or one below it (by their paths).
+ * Returns 1 or 0, or -errno when either cannot be resolved (a cgroup that
+ * is gone: -ESTALE).
+ */
+int pt_cgroup_within(uint64_t id, uint64_t ancestor);
+
 /* Where cgroup2 is mounted (/sys/fs/cgroup), or NULL if it is not. */
 const char *pt_cgroup2_mount(void);
 

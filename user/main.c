@@ -51,10 +51,21 @@ struct run {
 	char start[32];			/* RFC 3339, for reports */
 };
 
+/* --cgroup's id, for the inventory's rows (0: not resolved yet) */
+static uint64_t cgroup_root;
+
 /* The kernel filters live records; inventory records come unfiltered. */
 static bool record_filter(const struct pt_options *o, const struct pt_event *ev)
 {
 	bool port = !o->nports, pid = !o->npids, uid = !o->nuids;
+
+	/* the holder's cgroup: --cgroup or below it, as the kernel's filter */
+	if (o->cgroup) {
+		if (!cgroup_root && pt_cgroup_id_of_path(o->cgroup, &cgroup_root))
+			return false;
+		if (pt_cgroup_within(ev->cgroup_id, cgroup_root) != 1)
+			return false;
+	}
 
 	for (unsigned int i = 0; i < o->nports; i++)
 		port |= o->ports[i] == ev->server_port ||

@@ -28,12 +28,6 @@ ONLY=${1:-}
 EV_C="client=socket server=listener"		# connect record, local server
 EV_A="client=peer-socket server=listener"	# accept record, local client
 
-in_range()	# port LO-HI
-{
-	local lo=${2%-*} hi=${2#*-}
-	(($1 >= lo && $1 <= hi))
-}
-
 # the fields every record of a peer process in $NS has
 peer_common()
 {
@@ -857,6 +851,23 @@ t_cgroup()
 	local stray
 	stray=$(jq -cR "fromjson? | select(.kind != \"stats\" and .cgroup_id != $CG_ID)" "$T/cg.out" | head -3)
 	[[ -z $stray ]] || fail "--cgroup=$CG printed records of other cgroups:" "$stray"
+
+	# the inventory obeys --cgroup too, a cgroup below it included
+	mkdir "$CG/sub" || { fail "cannot create $CG/sub"; return; }
+	start_gated lin server -p 9953 -n 0 -H 30000 -t 60 || return
+	local lpid=$GPID
+	echo "$lpid" >"$CG/sub/cgroup.procs" || { fail "cannot move $lpid into $CG/sub"; return; }
+	open_gate lin || return
+	start_server lout -p 9954 -n 0 -H 30000 -t 60 || return
+	timeout 20 "$PT" --listeners --cgroup="$CG" -o json >"$T/lcg.json" 2>"$T/lcg.err" ||
+		fail "porttrace --listeners --cgroup failed: $(head -3 "$T/lcg.err")"
+	expect_total "$T/lcg.json" 1
+	expect_one "$T/lcg.json" "--listeners --cgroup" true kind=listen pid="$lpid" server_port=9953
+	stray=$(jq -cR "fromjson? | select(.server_port != 9953)" "$T/lcg.json" | head -3)
+	[[ -z $stray ]] || fail "--listeners --cgroup=$CG listed sockets of other cgroups:" "$stray"
+	bg_kill lin
+	bg_kill lout
+	rm_cgroup "$CG/sub"
 	rm_cgroup "$CG"
 	[[ -d $CG ]] && fail "cgroup $CG not removable after its process exited"
 }
@@ -1006,7 +1017,7 @@ TESTS=(
 	"t_open_at_start|a connection open before the start: --connections lists both ends; its close records name the owners, duration null"
 	"t_reset_record|-k reset: a SYN to a closed port gives one reset record without a process"
 	"t_attach_tp_btf|-k all --attach=tp_btf: every kind from the tp_btf programs"
-	"t_cgroup|client in its own cgroup: cgroup_id is the directory's inode; --cgroup shows only it"
+	"t_cgroup|client in its own cgroup: cgroup_id is the directory's inode; --cgroup shows only it, --listeners --cgroup only the listener below it"
 	"t_filter_uid|-u 65534: only the connect of the process running as uid 65534"
 	"t_filter_comm|-c NAME: exact process name only"
 	"t_filter_class|-C static-to-static and --class=eph-static: only flows of that class"

@@ -72,18 +72,23 @@ bench: deps
 $(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tools:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/porttrace.bpf.o: bpf/porttrace.bpf.c $(wildcard bpf/*.bpf.h) include/porttrace.h vmlinux.h | $(OUTPUT)
+# -MMD: each object depends on the headers it includes, as the compiler saw
+# them (the .d files); the first build needs none
+DEPFLAGS = -MMD -MP
+
+$(OUTPUT)/porttrace.bpf.o: bpf/porttrace.bpf.c | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(OUTPUT)/porttrace.tmp.bpf.o
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -MF $(OUTPUT)/porttrace.bpf.d -MT $@ \
+		-c $< -o $(OUTPUT)/porttrace.tmp.bpf.o
 	$(Q)$(BPFTOOL) gen object $@ $(OUTPUT)/porttrace.tmp.bpf.o
 
 $(OUTPUT)/porttrace.skel.h: $(OUTPUT)/porttrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name porttrace_bpf > $@
 
-$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) include/porttrace.h | $(OUTPUT)
+$(OUTPUT)/%.o: user/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # only the loader includes the skeleton
 $(OUTPUT)/loader.o $(OUTPUT)/main.o: $(OUTPUT)/porttrace.skel.h
@@ -94,7 +99,7 @@ porttrace: $(OUTPUT)/main.o $(USER_OBJS)
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -lcmocka $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -MT $@ -MF $@.d $^ -lcmocka $(LIBBPF_LIBS) -o $@
 
 $(OUTPUT)/tests/peer: tests/e2e/peer.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -120,3 +125,5 @@ uninstall:
 
 clean:
 	rm -rf $(OUTPUT) porttrace
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)

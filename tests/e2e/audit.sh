@@ -1126,24 +1126,6 @@ TESTS=(
 	"t_numeric|audit service_hint: http and ssh by name (table: http?), null with -N; SIGTERM ends an audit with its report"
 )
 
-priv_problem()
-{
-	[[ $(id -u) == 0 ]] || { echo "not root"; return; }
-	[[ -r /sys/kernel/btf/vmlinux ]] || { echo "no kernel BTF (/sys/kernel/btf/vmlinux)"; return; }
-	local ns="pt-e2e-$$-probe"
-	if ! ip netns add "$ns" 2>/dev/null; then
-		echo "cannot create a network namespace"
-		return
-	fi
-	ip netns del "$ns"
-}
-
-in_range()	# port LO-HI
-{
-	local lo=${2%-*} hi=${2#*-}
-	(($1 >= lo && $1 <= hi))
-}
-
 unmount_all()
 {
 	local m

@@ -531,6 +531,13 @@ cgroup_id()
 # ---------------------------------------------------------------- driver
 
 # Why privileged tests cannot run here, or nothing
+# in_range PORT LO-HI: the port lies in the range
+in_range()
+{
+	local lo=${2%-*} hi=${2#*-}
+	(($1 >= lo && $1 <= hi))
+}
+
 priv_problem()
 {
 	[[ $(id -u) == 0 ]] || { echo "not root"; return; }

@@ -72,12 +72,6 @@ expect_flow()
 EV_C="client=socket server=listener"		# connect record, auto
 EV_A="client=peer-socket server=listener"	# accept record, auto
 
-in_range()	# port LO-HI
-{
-	local lo=${2%-*} hi=${2#*-}
-	(($1 >= lo && $1 <= hi))
-}
-
 # ------------------------------------------------------------ classification
 
 t_ipv4()

@@ -215,6 +215,15 @@ int BPF_PROG(btf_io_uring_submit_sqe, void *req)
 	return 0;
 }
 
+/* the full TCP socket an iter/tcp step is at (not a TIME_WAIT or request
+ * sock), as a trusted BTF pointer: socket storage takes it */
+static __always_inline const struct sock *iter_tcp_sock(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+
+	return skc ? (const struct sock *)bpf_skc_to_tcp_sock(skc) : NULL;
+}
+
 /*
  * Run by hand when tracing has stopped, once in each network namespace: the
  * sockets still open whose close porttrace owes. Whatever else is owed ended
@@ -223,14 +232,10 @@ int BPF_PROG(btf_io_uring_submit_sqe, void *req)
 SEC("iter/tcp")
 int iter_owed(struct bpf_iter__tcp *ctx)
 {
-	struct sock_common *skc = ctx->sk_common;
-	struct tcp_sock *tp;
+	const struct sock *sk = iter_tcp_sock(ctx);
 
-	if (!skc)
-		return 0;
-	tp = bpf_skc_to_tcp_sock(skc);
-	if (tp)
-		owed_still_open((const struct sock *)tp);
+	if (sk)
+		owed_still_open(sk);
 	return 0;
 }
 
@@ -244,13 +249,9 @@ int iter_listeners(struct bpf_iter__task_file *ctx)
 SEC("iter/tcp")
 int iter_connections(struct bpf_iter__tcp *ctx)
 {
-	struct sock_common *skc = ctx->sk_common;
-	struct tcp_sock *tp;
+	const struct sock *sk = iter_tcp_sock(ctx);
 
-	if (!skc)
-		return 0;
-	tp = bpf_skc_to_tcp_sock(skc);
-	if (tp)
-		inventory_connection(ctx->meta->seq, (const struct sock *)tp);
+	if (sk)
+		inventory_connection(ctx->meta->seq, sk);
 	return 0;
 }

@@ -394,6 +394,18 @@ wait_recs()
 	return 1
 }
 
+# wait_lines FILE N ERE: until N lines of FILE match (5 s): a readiness
+# wait for the table and CSV, which jq cannot count
+wait_lines()
+{
+	local i
+	for ((i = 0; i < 100; i++)); do
+		(($(grep -Ec -- "$3" "$1" 2>/dev/null) >= $2)) && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 dump_recs()	# out: diagnostic with what porttrace wrote for this netns
 {
 	local recs

@@ -828,7 +828,7 @@ t_table()
 	start_server srv -p 8080 || return
 	run_client cli -c 127.0.0.1 -p 8080 || return
 	wait_server srv
-	sleep 0.5
+	wait_lines "$OUT" 2 '(connect|accept) .*:8080 '
 	stop_pt pt
 	head -1 "$OUT" | grep -Eq '^ *TIME +EVENT +PID +COMM +CLIENT +SERVER +CLASS' ||
 		fail "table header: expected TIME EVENT PID COMM CLIENT SERVER CLASS, got: $(head -1 "$OUT")"
@@ -920,7 +920,7 @@ t_csv()
 	start_server srv -p 8080 || return
 	run_client cli -c 127.0.0.1 -p 8080 || return
 	wait_server srv
-	sleep 0.5
+	wait_lines "$T/pt.out" 2 ',(connect|accept),.*,8080,'
 	stop_pt pt
 	want=${COLUMNS_LIST// /,}
 	header=$(head -1 "$T/pt.out" | tr -d '\r')

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The audit aggregate and its findings; the contract is in audit.h, the
- * report writers in audit_report.c.
+ * The audit aggregate: services, destinations, flow groups. The contract is
+ * in audit.h; the scan window is audit_scan.c, the findings
+ * audit_findings.c, the report writers audit_report.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -34,7 +35,7 @@ int audit_reserve(void *arr, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-static int note_err(struct pt_audit *a, int err)
+int audit_note_err(struct pt_audit *a, int err)
 {
 	if (err < 0 && !a->err)
 		a->err = err;
@@ -46,7 +47,7 @@ static bool is_v4(const uint8_t addr[16])
 	return !memcmp(addr, v4_any, 12);
 }
 
-static bool is_any(const uint8_t addr[16])
+bool audit_is_any(const uint8_t addr[16])
 {
 	return !memcmp(addr, v4_any, 16) || !memcmp(addr, v6_any, 16);
 }
@@ -453,129 +454,6 @@ static int on_close(struct pt_audit *a, const struct pt_flow *f)
 	return 0;
 }
 
-/* ---- scans ------------------------------------------------------------- */
-
-static struct scan *scan_for(struct pt_audit *a, const struct pt_flow *f)
-{
-	const struct pt_event *e = f->ev;
-	struct scan_key k;
-	struct scan *s;
-	uint32_t *i;
-
-	memset(&k, 0, sizeof(k));
-	k.netns = e->netns;
-	memcpy(k.addr, e->client_addr, 16);
-	i = pt_hmap_get(&a->scan_idx, &k);
-	if (i)
-		return a->scans[*i];
-	if (audit_reserve(&a->scans, &a->cscans, a->nscans, sizeof(*a->scans)))
-		return NULL;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	if (pt_hmap_put(&a->scan_idx, &k, (uint32_t)a->nscans, NULL) < 0) {
-		free(s);
-		return NULL;
-	}
-	s->key = k;
-	snprintf(s->addr, sizeof(s->addr), "%s", f->client_addr);
-	pt_hmap_init(&s->idx, sizeof(uint32_t));
-	s->head = s->tail = -1;
-	s->port_lo = UINT16_MAX;
-	a->scans[a->nscans++] = s;
-	return s;
-}
-
-static void scan_free(struct scan *s)
-{
-	pt_hmap_free(&s->idx);
-	free(s->nodes);
-	free(s);
-}
-
-static void scan_unlink(struct scan *s, int32_t i)
-{
-	struct snode *n = &s->nodes[i];
-
-	if (n->prev >= 0)
-		s->nodes[n->prev].next = n->next;
-	else
-		s->head = n->next;
-	if (n->next >= 0)
-		s->nodes[n->next].prev = n->prev;
-	else
-		s->tail = n->prev;
-	n->in = false;
-}
-
-static void scan_append(struct scan *s, int32_t i)
-{
-	struct snode *n = &s->nodes[i];
-
-	n->prev = s->tail;
-	n->next = -1;
-	if (s->tail >= 0)
-		s->nodes[s->tail].next = i;
-	else
-		s->head = i;
-	s->tail = i;
-	n->in = true;
-}
-
-/*
- * One refused attempt by a remote on a closed port: count the distinct
- * ports it hit within the last window (inclusive: a hit exactly window_ns
- * before still counts) and keep the peak.
- */
-static int on_reset(struct pt_audit *a, const struct pt_flow *f)
-{
-	const struct pt_event *e = f->ev;
-	struct scan *s = scan_for(a, f);
-	uint32_t key, *slot;
-	uint64_t ts = e->ts_ns;
-	int ret;
-
-	if (!s)
-		return -ENOMEM;
-	if (!s->resets)
-		snprintf(s->first, sizeof(s->first), "%s", f->time);
-	s->resets++;
-	if (e->server_port < s->port_lo)
-		s->port_lo = e->server_port;
-	if (e->server_port > s->port_hi)
-		s->port_hi = e->server_port;
-	/* records of two CPUs may cross: keep the list ordered */
-	if (s->tail >= 0 && ts < s->nodes[s->tail].ts)
-		ts = s->nodes[s->tail].ts;
-
-	key = (uint32_t)e->proto << 16 | e->server_port;
-	if (audit_reserve(&s->nodes, &s->cap, s->nnodes, sizeof(*s->nodes)))
-		return -ENOMEM;
-	ret = pt_hmap_put(&s->idx, &key, (uint32_t)s->nnodes, &slot);
-	if (ret < 0)
-		return ret;
-	if (ret) {
-		s->nodes[s->nnodes] = (struct snode){ .key = key, .prev = -1, .next = -1 };
-		s->nnodes++;
-	}
-	while (s->head >= 0 && ts - s->nodes[s->head].ts > a->window_ns) {
-		scan_unlink(s, s->head);
-		s->distinct--;
-	}
-	if (s->nodes[*slot].in)
-		scan_unlink(s, (int32_t)*slot);
-	else
-		s->distinct++;
-	s->nodes[*slot].ts = ts;
-	scan_append(s, (int32_t)*slot);
-	if (s->distinct > s->peak) {
-		s->peak = s->distinct;
-		s->peak_span_ns = ts - s->nodes[s->head].ts;
-		snprintf(s->peak_time, sizeof(s->peak_time), "%s", f->time);
-	}
-	return 0;
-}
-
 /* ---- public: build ------------------------------------------------------- */
 
 struct pt_audit *pt_audit_new(const struct pt_audit_opts *o)
@@ -613,7 +491,7 @@ void pt_audit_free(struct pt_audit *a)
 	for (i = 0; i < a->ndsts; i++)
 		dst_free(a->dsts[i]);
 	for (i = 0; i < a->nscans; i++)
-		scan_free(a->scans[i]);
+		audit_scan_free(a->scans[i]);
 	free(a->svcs);
 	free(a->dsts);
 	free(a->scans);
@@ -631,245 +509,18 @@ int pt_audit_add(struct pt_audit *a, const struct pt_flow *f)
 {
 	switch (f->ev->kind) {
 	case PT_EV_LISTEN:
-		return note_err(a, on_listen(a, f));
+		return audit_note_err(a, on_listen(a, f));
 	case PT_EV_UNLISTEN:
-		return note_err(a, on_unlisten(a, f));
+		return audit_note_err(a, on_unlisten(a, f));
 	case PT_EV_ACCEPT:
-		return note_err(a, on_accept(a, f));
+		return audit_note_err(a, on_accept(a, f));
 	case PT_EV_CONNECT:
-		return note_err(a, on_connect(a, f));
+		return audit_note_err(a, on_connect(a, f));
 	case PT_EV_CLOSE:
-		return note_err(a, on_close(a, f));
+		return audit_note_err(a, on_close(a, f));
 	case PT_EV_RESET:
-		return note_err(a, on_reset(a, f));
+		return audit_note_err(a, audit_scan_reset(a, f));
 	default:
 		return 0;
 	}
-}
-
-/* ---- findings ------------------------------------------------------------ */
-
-const char *pt_severity_str(enum pt_severity s)
-{
-	switch (s) {
-	case PT_SEV_HIGH:
-		return "high";
-	case PT_SEV_MEDIUM:
-		return "medium";
-	case PT_SEV_LOW:
-		return "low";
-	default:
-		return "unknown";
-	}
-}
-
-static struct pt_finding *finding(struct pt_audit *a, enum pt_severity sev,
-				  const char *rule, uint64_t count)
-{
-	struct pt_finding *f;
-
-	if (audit_reserve(&a->finds, &a->cfinds, a->nfinds, sizeof(*a->finds)))
-		return NULL;
-	f = &a->finds[a->nfinds++];
-	memset(f, 0, sizeof(*f));
-	f->severity = sev;
-	f->rule = rule;
-	f->count = count;
-	return f;
-}
-
-/* "tcp 0.0.0.0:45678 (netns 4026531840) nginx": raw comm, escaped by the writer */
-static void svc_subject(const struct svc *s, char *buf, size_t n)
-{
-	char ep[INET6_ADDRSTRLEN + 8];
-
-	audit_endpoint(ep, sizeof(ep), s->addr, s->key.port);
-	snprintf(buf, n, "%s %s (netns %" PRIu32 ")%s%s", pt_proto_str(s->key.proto),
-		 ep, s->key.netns, s->procs.ncomms ? " " : "",
-		 s->procs.ncomms ? s->procs.comms[0] : "");
-}
-
-bool audit_in_range(uint16_t port, uint16_t lo, uint16_t hi)
-{
-	return (lo || hi) && port >= lo && port <= hi;
-}
-
-uint32_t audit_range_size(uint16_t lo, uint16_t hi)
-{
-	return (lo || hi) && hi >= lo ? (uint32_t)hi - lo + 1 : 0;
-}
-
-static const char *plural(uint64_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-static bool expected(const struct pt_audit *a, uint16_t port)
-{
-	return a->expect[port / 8] & (1u << (port % 8));
-}
-
-static int svc_findings(struct pt_audit *a, const struct svc *s)
-{
-	struct pt_finding *f;
-
-	if (!s->listened)
-		return 0;
-	if (s->bound_known && s->bound && !s->reserved &&
-	    audit_in_range(s->key.port, s->k_lo, s->k_hi)) {
-		f = finding(a, PT_SEV_MEDIUM, "listener-in-ephemeral-range", s->accepts);
-		if (!f)
-			return -ENOMEM;
-		svc_subject(s, f->subject, sizeof(f->subject));
-		snprintf(f->detail, sizeof(f->detail),
-			 "port %u was bound explicitly inside the ephemeral range "
-			 "%u-%u: a client's connect() can take it first and the "
-			 "service then fails to start; add it to "
-			 "net.ipv4.ip_local_reserved_ports", s->key.port, s->k_lo,
-			 s->k_hi);
-	}
-	if (a->have_expect && is_any(s->key.addr) && !expected(a, s->key.port)) {
-		f = finding(a, PT_SEV_MEDIUM, "unexpected-listener", s->accepts);
-		if (!f)
-			return -ENOMEM;
-		svc_subject(s, f->subject, sizeof(f->subject));
-		snprintf(f->detail, sizeof(f->detail),
-			 "listening on all addresses on port %u, which is not in "
-			 "--expect-port; %" PRIu64 " connection%s accepted",
-			 s->key.port, s->accepts, plural(s->accepts));
-	}
-	/* UDP has no accept: a bound UDP socket is never idle by this measure */
-	if (s->key.proto == PT_PROTO_TCP && !s->accepts && !s->closes) {
-		f = finding(a, PT_SEV_LOW, "idle-listener", 0);
-		if (!f)
-			return -ENOMEM;
-		svc_subject(s, f->subject, sizeof(f->subject));
-		snprintf(f->detail, sizeof(f->detail),
-			 "%s %s%s, accepted no connection during the run",
-			 s->state == SVC_CLOSED ? "listened from" : "listening since",
-			 s->inventory ? "before the start, found at " : "", s->since);
-	}
-	return 0;
-}
-
-static int dst_findings(struct pt_audit *a, const struct dst *d)
-{
-	uint32_t range = audit_range_size(d->k_lo, d->k_hi);
-	char ep[INET6_ADDRSTRLEN + 8], fails[96] = "";
-	enum pt_severity sev;
-	struct pt_finding *f;
-
-	if (d->no_eph || (range && (uint64_t)d->eph_peak * 5 >= (uint64_t)range * 4))
-		sev = PT_SEV_HIGH;
-	else if (range && (uint64_t)d->eph_peak * 2 >= range)
-		sev = PT_SEV_MEDIUM;
-	else
-		return 0;
-	f = finding(a, sev, "ephemeral-port-pressure", d->eph_peak);
-	if (!f)
-		return -ENOMEM;
-	audit_endpoint(ep, sizeof(ep), d->addr, d->key.port);
-	snprintf(f->subject, sizeof(f->subject), "%s %s (netns %" PRIu32 ")",
-		 pt_proto_str(d->key.proto), ep, d->key.netns);
-	if (d->no_eph)
-		snprintf(fails, sizeof(fails),
-			 "; %" PRIu64 " connect%s failed with no-ephemeral-port",
-			 d->no_eph, plural(d->no_eph));
-	if (d->eph_peak)
-		snprintf(f->detail, sizeof(f->detail),
-			 "peak %" PRIu32 " of %" PRIu32 " ephemeral ports (%u-%u) in use "
-			 "at once (%" PRIu64 "%%) at %s%s", d->eph_peak, range, d->k_lo,
-			 d->k_hi, range ? (uint64_t)d->eph_peak * 100 / range : 0,
-			 d->peak_time, fails);
-	else
-		snprintf(f->detail, sizeof(f->detail),
-			 "ephemeral range %u-%u (%" PRIu32 " ports)%s", d->k_lo,
-			 d->k_hi, range, fails);
-	return 0;
-}
-
-static int scan_findings(struct pt_audit *a, const struct scan *s)
-{
-	struct pt_finding *f;
-	uint64_t ms = s->peak_span_ns / 1000000;
-
-	if (s->peak < a->scan_ports)
-		return 0;
-	f = finding(a, PT_SEV_HIGH, "port-scan", s->peak);
-	if (!f)
-		return -ENOMEM;
-	snprintf(f->subject, sizeof(f->subject), "%s (netns %" PRIu32 ")", s->addr,
-		 s->key.netns);
-	snprintf(f->detail, sizeof(f->detail),
-		 "%" PRIu32 " distinct closed ports refused within %" PRIu64 ".%03" PRIu64
-		 " s (threshold %u in %" PRIu64 " s), reached at %s; %" PRIu64
-		 " refused attempt%s on ports %u-%u from %s", s->peak, ms / 1000,
-		 ms % 1000, a->scan_ports, (uint64_t)(a->window_ns / 1000000000u),
-		 s->peak_time, s->resets, plural(s->resets), s->port_lo, s->port_hi,
-		 s->first);
-	return 0;
-}
-
-static int grp_findings(struct pt_audit *a, const struct grp *g)
-{
-	char comm[PT_COMM_LEN + 1];
-	struct pt_finding *f;
-	bool in = g->key.side == PT_SIDE_SERVER;
-
-	f = finding(a, PT_SEV_LOW, "non-ephemeral-to-static-flow", g->n);
-	if (!f)
-		return -ENOMEM;
-	memcpy(comm, g->key.comm, PT_COMM_LEN);
-	comm[PT_COMM_LEN] = '\0';
-	snprintf(f->subject, sizeof(f->subject), "%s: %s, %s",
-		 g->key.attributed ? comm : "(no process)",
-		 pt_flow_class_str(g->key.cls), in ? "inbound" : "outbound");
-	snprintf(f->detail, sizeof(f->detail), "%" PRIu64 " %s connection%s %s, e.g. %s",
-		 g->n, pt_flow_class_str(g->key.cls), plural(g->n),
-		 in ? "accepted" : "made", g->example);
-	return 0;
-}
-
-static int cmp_finding(const void *x, const void *y)
-{
-	const struct pt_finding *a = x, *b = y;
-	int c;
-
-	if (a->severity != b->severity)
-		return a->severity > b->severity ? -1 : 1;
-	if (a->count != b->count)
-		return a->count > b->count ? -1 : 1;
-	if ((c = strcmp(a->rule, b->rule)))
-		return c;
-	if ((c = strcmp(a->subject, b->subject)))
-		return c;
-	return strcmp(a->detail, b->detail);
-}
-
-/* Recomputed for every report: the aggregate changes between snapshots. */
-int audit_compute_findings(struct pt_audit *a)
-{
-	size_t i;
-	int err = 0;
-
-	a->nfinds = 0;
-	for (i = 0; i < a->nsvcs && !err; i++)
-		err = svc_findings(a, a->svcs[i]);
-	for (i = 0; i < a->ndsts && !err; i++)
-		err = dst_findings(a, a->dsts[i]);
-	for (i = 0; i < a->nscans && !err; i++)
-		err = scan_findings(a, a->scans[i]);
-	for (i = 0; i < a->ngrps && !err; i++)
-		err = grp_findings(a, &a->grps[i]);
-	if (a->nfinds)
-		qsort(a->finds, a->nfinds, sizeof(*a->finds), cmp_finding);
-	return note_err(a, err);
-}
-
-size_t pt_audit_findings(struct pt_audit *a, struct pt_finding *out, size_t max)
-{
-	audit_compute_findings(a);
-	if (out && max)
-		memcpy(out, a->finds, (a->nfinds < max ? a->nfinds : max) * sizeof(*out));
-	return a->nfinds;
 }

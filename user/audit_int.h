@@ -165,6 +165,10 @@ struct pt_audit {
 
 /* Room for n + 1 elements of size elem in *arr (a pointer to the array pointer). */
 int audit_reserve(void *arr, size_t *cap, size_t n, size_t elem);
+/* keep the first error of the aggregate (a->err); returns err, or 0 */
+int audit_note_err(struct pt_audit *a, int err);
+/* the wildcard address, IPv4 (::ffff:0.0.0.0) or IPv6 (::) */
+bool audit_is_any(const uint8_t addr[16]);
 /* "addr:port", "[v6]:port" (RFC 3986) */
 void audit_endpoint(char *buf, size_t n, const char *addr, unsigned int port);
 /* port in [lo, hi]; never for an unknown (0-0) range */
@@ -173,5 +177,10 @@ bool audit_in_range(uint16_t port, uint16_t lo, uint16_t hi);
 uint32_t audit_range_size(uint16_t lo, uint16_t hi);
 /* Fill a->finds, ranked; 0 or -ENOMEM (also kept in a->err). */
 int audit_compute_findings(struct pt_audit *a);
+
+/* audit_scan.c: one refused attempt on a closed port, into its remote's
+ * window; and a scan's memory */
+int audit_scan_reset(struct pt_audit *a, const struct pt_flow *f);
+void audit_scan_free(struct scan *s);
 
 #endif /* PT_AUDIT_INT_H */

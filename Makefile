@@ -99,7 +99,7 @@ porttrace: $(OUTPUT)/main.o $(USER_OBJS)
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -MT $@ -MF $@.d $^ -lcmocka $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -MT $@ -MF $@.d $(filter %.c %.o,$^) -lcmocka $(LIBBPF_LIBS) -o $@
 
 $(OUTPUT)/tests/peer: tests/e2e/peer.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

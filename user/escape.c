@@ -149,22 +149,32 @@ static const char *json_short(unsigned char c)
 	}
 }
 
+/* bytes JSON takes as they are: printable ASCII but '"' and '\\' */
+static const unsigned char json_plain[256] = {
+	[0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
 size_t esc_json(char *dst, size_t n, const char *src, size_t srclen)
 {
 	struct esc_out o = { .dst = dst, .lim = n };
-	size_t len = input_len(src, srclen), i = 0, u;
+	size_t len, i, u;
 	const char *sh;
 
 	if (!n)
 		return 0;
-	/* the common case, plain printable ASCII, is one copy */
-	while (i < len && src[i] >= 0x20 && src[i] < 0x7f && src[i] != '"' && src[i] != '\\')
-		i++;
-	if (i == len && len < n) {
-		memcpy(dst, src, len);
-		dst[len] = '\0';
-		return len;
+	/* the common case, plain printable ASCII, is one pass */
+	for (i = 0; src && i < srclen && i + 1 < n; i++) {
+		unsigned char c = src[i];
+
+		if (!json_plain[c])
+			break;
+		dst[i] = c;
 	}
+	if (!src || i == srclen || !src[i]) {
+		dst[i] = '\0';
+		return i;
+	}
+	len = input_len(src, srclen);
 	i = 0;
 	while (i < len && !o.full) {
 		unsigned char c = src[i];

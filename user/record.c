@@ -193,30 +193,14 @@ void pt_record_from_stats(struct pt_record *r, const struct pt_stats *st)
 	set_str(r, PT_FLD_EVIDENCE, r->stats);
 }
 
-void pt_line_put(struct pt_line *l, const char *s, size_t n)
-{
-	if (l->over || n >= sizeof(l->buf) - l->len) {
-		l->over = true;
-		return;
-	}
-	memcpy(l->buf + l->len, s, n);
-	l->len += n;
-	l->buf[l->len] = '\0';
-}
-
-void pt_line_puts(struct pt_line *l, const char *s)
-{
-	pt_line_put(l, s, strlen(s));
-}
-
 void pt_line_esc(struct pt_line *l,
 		 size_t (*esc)(char *, size_t, const char *, size_t),
 		 const char *s, size_t len)
 {
 	size_t room = sizeof(l->buf) - l->len;
 
-	len = strnlen(s, len);
-	/* with less room than the worst case the escaper would cut the value */
+	/* with less room than the worst case the escaper would cut the value
+	 * (len bounds the value; the escaper stops at a NUL before it) */
 	if (l->over || room < ESC_BUF_SIZE(len)) {
 		l->over = true;
 		return;

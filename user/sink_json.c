@@ -32,7 +32,7 @@ static int json_open(struct sink *s)
 }
 
 /* {"time": ,"kind": ... spelled once, not per record */
-static char keys[PT_NFIELDS][32];
+static char keys[PT_NFIELDS][PT_LINE_WORD];
 static size_t keys_len[PT_NFIELDS];
 
 static void make_keys(void)
@@ -57,7 +57,7 @@ static int json_write_flow(struct sink *s, const struct pt_flow *f)
 	for (i = 0; i < PT_NFIELDS; i++) {
 		const struct pt_value *v = &r.v[i];
 
-		pt_line_put(&l, keys[i], keys_len[i]);
+		pt_line_put_word(&l, keys[i], keys_len[i]);
 		switch (v->type) {
 		case PT_VAL_STR:
 			pt_line_put(&l, "\"", 1);

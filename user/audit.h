@@ -78,6 +78,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "flow.h"
+#include "row.h"
 
 #define PT_AUDIT_SCAN_PORTS	20	/* default --scan-ports */
 #define PT_AUDIT_SCAN_WINDOW_S	60	/* default --scan-window */
@@ -141,18 +142,15 @@ size_t pt_audit_findings(struct pt_audit *a, struct pt_finding *out, size_t max)
 const char *pt_severity_str(enum pt_severity s);
 
 /*
- * Writers: the whole report, built a row at a time and written with one
- * call per row (an outfile cut on error keeps whole rows). Each can run
- * any number of times (--interval snapshots). 0 or -errno.
+ * The report: each of its rows (report, services, destinations, findings),
+ * in order, to emit() -- a sink writes them as JSON Lines or CSV. Any number
+ * of times (--interval snapshots). 0, or the first -errno (emit's included).
  */
+extern const struct pt_row_shape pt_audit_shape;
+int pt_audit_rows(struct pt_audit *a, const struct pt_audit_meta *m,
+		  int (*emit)(void *ctx, const struct pt_row *r), void *ctx);
+
+/* The report laid out for a terminal, one call per line. 0 or -errno. */
 int pt_audit_write_table(struct pt_audit *a, FILE *out, const struct pt_audit_meta *m);
-int pt_audit_write_json(struct pt_audit *a, FILE *out, const struct pt_audit_meta *m);
-/* header row, then the rows of pt_audit_write_csv_rows() */
-int pt_audit_write_csv(struct pt_audit *a, FILE *out, const struct pt_audit_meta *m,
-		       bool csv_raw);
-/* for snapshots into one file: the header once, rows per snapshot */
-int pt_audit_write_csv_header(FILE *out);
-int pt_audit_write_csv_rows(struct pt_audit *a, FILE *out,
-			    const struct pt_audit_meta *m, bool csv_raw);
 
 #endif /* PT_AUDIT_H */

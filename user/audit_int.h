@@ -178,6 +178,21 @@ uint32_t audit_range_size(uint16_t lo, uint16_t hi);
 /* Fill a->finds, ranked; 0 or -ENOMEM (also kept in a->err). */
 int audit_compute_findings(struct pt_audit *a);
 
+/* audit_report.c: report order (busiest first; caller frees, NULL on
+ * ENOMEM), and what both the rows and the table say alike */
+struct svc **audit_sorted_svcs(const struct pt_audit *a);
+struct dst **audit_sorted_dsts(const struct pt_audit *a);
+const char *audit_service_hint(const struct pt_audit *a, const struct ep_key *k);
+const char *audit_svc_state_str(enum svc_state s);
+bool audit_complete(const struct pt_audit *a, const struct pt_audit_meta *m);
+
+/* a destination's failures by result, "refused=3 other=1" and as a JSON
+ * object; FAIL_LEN bytes each at most */
+#define FAIL_LEN		48
+#define PT_AUDIT_FAILURES_LEN	((MAX_RESULTS + 1) * FAIL_LEN)
+void audit_failures(const struct dst *d, char text[PT_AUDIT_FAILURES_LEN],
+		       char json[PT_AUDIT_FAILURES_LEN + 2]);
+
 /* audit_scan.c: one refused attempt on a closed port, into its remote's
  * window; and a scan's memory */
 int audit_scan_reset(struct pt_audit *a, const struct pt_flow *f);

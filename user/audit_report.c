@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The audit report: JSON Lines, CSV and the terminal table, from one
- * aggregate (audit.c). Field names and CSV columns are in audit.h.
+ * The audit report as rows (row.h) from one aggregate (audit.c): a report
+ * row, then services, destinations and findings, in report order. The sinks
+ * write them as JSON Lines or CSV; audit_table.c lays the same aggregate out
+ * for a terminal.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -67,12 +69,22 @@ static void *sorted(void *arr, size_t n, int (*cmp)(const void *, const void *))
 	return copy;
 }
 
-static const char *service_hint(const struct pt_audit *a, const struct ep_key *k)
+struct svc **audit_sorted_svcs(const struct pt_audit *a)
+{
+	return sorted(a->svcs, a->nsvcs, cmp_svc);
+}
+
+struct dst **audit_sorted_dsts(const struct pt_audit *a)
+{
+	return sorted(a->dsts, a->ndsts, cmp_dst);
+}
+
+const char *audit_service_hint(const struct pt_audit *a, const struct ep_key *k)
 {
 	return a->numeric ? NULL : pt_service_name(k->port, k->proto);
 }
 
-static const char *svc_state_str(enum svc_state s)
+const char *audit_svc_state_str(enum svc_state s)
 {
 	switch (s) {
 	case SVC_LISTENING:
@@ -84,7 +96,7 @@ static const char *svc_state_str(enum svc_state s)
 	}
 }
 
-static bool complete(const struct pt_audit *a, const struct pt_audit_meta *m)
+bool audit_complete(const struct pt_audit *a, const struct pt_audit_meta *m)
 {
 	return !m->lost && !a->err;
 }
@@ -147,7 +159,6 @@ enum acol {
 	AC_NCOLS,
 };
 
-/* JSON calls the first column "kind", as live records do */
 static const char *const acol_names[AC_NCOLS] = {
 	[AC_RECORD] = "record",
 	[AC_HOST] = "host",
@@ -198,64 +209,51 @@ static const char *const acol_names[AC_NCOLS] = {
 	[AC_COUNT] = "count",
 };
 
-enum acell_type {
-	A_UNSET = 0,	/* not a field of this record: JSON omits it */
-	A_NULL,		/* a field with no value: JSON null, CSV empty */
-	A_STR,		/* raw text, escaped per format */
-	A_BARE,		/* number or true/false */
-	A_LIST,		/* s: the CSV text (raw, escaped), json: ready JSON */
+/* JSON calls the first column "kind", as live records do */
+static const char *const acol_json_names[AC_NCOLS] = {
+	[AC_RECORD] = "kind",
 };
 
-struct acell {
-	enum acell_type t;
-	const char *s;
-	size_t len;
-	const char *json;
+static char acol_keys[AC_NCOLS][PT_KEY_WIDTH];
+static unsigned char acol_keys_len[AC_NCOLS];
+
+/* a row has only its record's fields: the others are unset (JSON omits
+ * them, CSV leaves them empty: one header for every record) */
+const struct pt_row_shape pt_audit_shape = {
+	.ncols = AC_NCOLS,
+	.names = acol_names,
+	.json_names = acol_json_names,
+	.keys = acol_keys,
+	.keys_len = acol_keys_len,
 };
 
 #define COMM_JSON_LEN	(ESC_BUF_SIZE(PT_COMM_LEN) + 3)
-#define FAIL_LEN	48
 
 struct arow {
-	struct acell c[AC_NCOLS];
+	struct pt_cell c[AC_NCOLS];
 	char num[AC_NCOLS][24];
 	char range[16];
 	char comms[PT_AUDIT_SHOW_COMMS * (PT_COMM_LEN + 1)];
 	char comms_json[PT_AUDIT_SHOW_COMMS * COMM_JSON_LEN + 2];
 	char pids[PT_AUDIT_SHOW_PIDS * 11];
 	char pids_json[PT_AUDIT_SHOW_PIDS * 11 + 2];
-	char fails[(MAX_RESULTS + 1) * FAIL_LEN];
-	char fails_json[(MAX_RESULTS + 1) * FAIL_LEN + 2];
+	char fails[PT_AUDIT_FAILURES_LEN];
+	char fails_json[PT_AUDIT_FAILURES_LEN + 2];
 };
 
 static void set_str(struct arow *r, enum acol i, const char *s)
 {
-	if (!s)
-		r->c[i] = (struct acell){ .t = A_NULL };
-	else
-		r->c[i] = (struct acell){ .t = A_STR, .s = s, .len = strlen(s) };
-}
-
-static void set_bare(struct arow *r, enum acol i, const char *s)
-{
-	r->c[i] = (struct acell){ .t = A_BARE, .s = s, .len = strlen(s) };
+	pt_cell_str(&r->c[i], s);
 }
 
 static void set_u64(struct arow *r, enum acol i, uint64_t n)
 {
-	size_t len = pt_u64_dec(r->num[i], n);
-
-	r->c[i] = (struct acell){ .t = A_BARE, .s = r->num[i], .len = len };
+	pt_cell_u64(&r->c[i], r->num[i], n);
 }
 
 static void set_bool(struct arow *r, enum acol i, bool b)
 {
-	set_bare(r, i, b ? "true" : "false");
-}
-
-static void set_list(struct arow *r, enum acol i, const char *csv, const char *json)
-{
-	r->c[i] = (struct acell){ .t = A_LIST, .s = csv, .len = strlen(csv), .json = json };
+	pt_cell_bool(&r->c[i], b);
 }
 
 static void row_reset(struct arow *r, const char *record)
@@ -293,8 +291,8 @@ static void row_procs(struct arow *r, const struct procset *ps)
 	}
 	*p = '\0';
 	strcpy(pj, "]");
-	set_list(r, AC_COMMS, r->comms, r->comms_json);
-	set_list(r, AC_PIDS, r->pids, r->pids_json);
+	pt_cell_list(&r->c[AC_COMMS], r->comms, r->comms_json);
+	pt_cell_list(&r->c[AC_PIDS], r->pids, r->pids_json);
 	set_u64(r, AC_PID_COUNT, ps->all.len);
 	if (ps->has_uid)
 		set_u64(r, AC_UID, ps->uid);
@@ -310,7 +308,7 @@ static void row_endpoint(struct arow *r, const struct pt_audit *a,
 	set_str(r, AC_PROTO, pt_proto_str(k->proto));
 	set_str(r, AC_ADDRESS, addr);
 	set_u64(r, AC_PORT, k->port);
-	set_str(r, AC_SERVICE_HINT, service_hint(a, k));
+	set_str(r, AC_SERVICE_HINT, audit_service_hint(a, k));
 }
 
 static void row_range(struct arow *r, uint16_t lo, uint16_t hi)
@@ -334,14 +332,14 @@ static void row_report(struct arow *r, const struct pt_audit *a,
 	set_str(r, AC_END, m->end);
 	set_u64(r, AC_EVENTS, m->events);
 	set_u64(r, AC_LOST, m->lost);
-	set_bool(r, AC_COMPLETE, complete(a, m));
+	set_bool(r, AC_COMPLETE, audit_complete(a, m));
 }
 
 static void row_service(struct arow *r, const struct pt_audit *a, const struct svc *s)
 {
 	row_reset(r, "service");
 	row_endpoint(r, a, &s->key, s->addr);
-	set_str(r, AC_STATE, svc_state_str(s->state));
+	set_str(r, AC_STATE, audit_svc_state_str(s->state));
 	row_procs(r, &s->procs);
 	if (s->bound_known)
 		set_bool(r, AC_BOUND, s->bound);
@@ -363,9 +361,10 @@ static void row_service(struct arow *r, const struct pt_audit *a, const struct s
 	set_u64(r, AC_BYTES_OUT, s->bytes_out);
 }
 
-static void row_failures(struct arow *r, const struct dst *d)
+void audit_failures(const struct dst *d, char text[PT_AUDIT_FAILURES_LEN],
+		       char json[PT_AUDIT_FAILURES_LEN + 2])
 {
-	char *c = r->fails, *j = r->fails_json;
+	char *c = text, *j = json;
 	unsigned int i;
 
 	*j++ = '{';
@@ -376,14 +375,17 @@ static void row_failures(struct arow *r, const struct dst *d)
 		if (!n)
 			continue;
 		/* result names are ours or errno names: [a-z0-9-], nothing to escape */
-		c += snprintf(c, FAIL_LEN, "%s%s=%" PRIu64, c > r->fails ? " " : "",
-			      name, n);
-		j += snprintf(j, FAIL_LEN, "%s\"%s\":%" PRIu64,
-			      j > r->fails_json + 1 ? "," : "", name, n);
+		c += snprintf(c, FAIL_LEN, "%s%s=%" PRIu64, c > text ? " " : "", name, n);
+		j += snprintf(j, FAIL_LEN, "%s\"%s\":%" PRIu64, j > json + 1 ? "," : "", name, n);
 	}
 	*c = '\0';
 	strcpy(j, "}");
-	set_list(r, AC_FAILURES, r->fails, r->fails_json);
+}
+
+static void row_failures(struct arow *r, const struct dst *d)
+{
+	audit_failures(d, r->fails, r->fails_json);
+	pt_cell_list(&r->c[AC_FAILURES], r->fails, r->fails_json);
 }
 
 static void row_destination(struct arow *r, const struct pt_audit *a, const struct dst *d)
@@ -413,509 +415,39 @@ static void row_finding(struct arow *r, size_t rank, const struct pt_finding *f)
 	set_u64(r, AC_COUNT, f->count);
 }
 
-/* One fwrite per row: a cut after a failed write keeps whole rows. */
-static int put_line(FILE *out, struct pt_line *l)
-{
-	if (l->over)
-		return -ENOBUFS;
-	errno = 0;
-	if (fwrite(l->buf, 1, l->len, out) != l->len || ferror(out))
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
-static int emit_json(FILE *out, const struct arow *r)
-{
-	struct pt_line l = { .len = 0 };
-	bool first = true;
-	size_t i;
-
-	for (i = 0; i < AC_NCOLS; i++) {
-		const struct acell *c = &r->c[i];
-
-		if (c->t == A_UNSET)
-			continue;
-		pt_line_puts(&l, first ? "{\"" : ",\"");
-		pt_line_puts(&l, i == AC_RECORD ? "kind" : acol_names[i]);
-		pt_line_puts(&l, "\":");
-		first = false;
-		switch (c->t) {
-		case A_STR:
-			pt_line_put(&l, "\"", 1);
-			pt_line_esc(&l, esc_json, c->s, c->len);
-			pt_line_put(&l, "\"", 1);
-			break;
-		case A_BARE:
-			pt_line_put(&l, c->s, c->len);
-			break;
-		case A_LIST:
-			pt_line_puts(&l, c->json);
-			break;
-		default:
-			pt_line_puts(&l, "null");
-			break;
-		}
-	}
-	pt_line_puts(&l, "}\n");
-	return put_line(out, &l);
-}
-
-static int emit_csv(FILE *out, const struct arow *r, bool raw)
-{
-	size_t (*esc)(char *, size_t, const char *, size_t) = raw ? esc_csv_raw : esc_csv;
-	struct pt_line l = { .len = 0 };
-	size_t i;
-
-	for (i = 0; i < AC_NCOLS; i++) {
-		const struct acell *c = &r->c[i];
-
-		if (i)
-			pt_line_put(&l, ",", 1);
-		if (c->t == A_STR || c->t == A_LIST)
-			pt_line_esc(&l, esc, c->s, c->len);
-		else if (c->t == A_BARE)
-			pt_line_put(&l, c->s, c->len);
-	}
-	pt_line_puts(&l, "\r\n");
-	return put_line(out, &l);
-}
-
-/* Every record of the report, in order, to emit(). */
-static int write_rows(struct pt_audit *a, FILE *out, const struct pt_audit_meta *m,
-		      int (*emit)(FILE *, const struct arow *, bool), bool raw)
+int pt_audit_rows(struct pt_audit *a, const struct pt_audit_meta *m,
+		  int (*emit)(void *ctx, const struct pt_row *r), void *ctx)
 {
 	struct svc **svcs = NULL;
 	struct dst **dsts = NULL;
+	struct pt_row row = { .shape = &pt_audit_shape };
 	struct arow *r;
 	size_t i;
 	int err;
 
 	r = malloc(sizeof(*r));
-	svcs = sorted(a->svcs, a->nsvcs, cmp_svc);
-	dsts = sorted(a->dsts, a->ndsts, cmp_dst);
+	svcs = audit_sorted_svcs(a);
+	dsts = audit_sorted_dsts(a);
 	err = r && svcs && dsts ? audit_compute_findings(a) : -ENOMEM;
+	if (r)
+		row.c = r->c;
 	if (!err) {
 		row_report(r, a, m);
-		err = emit(out, r, raw);
+		err = emit(ctx, &row);
 	}
 	for (i = 0; !err && i < a->nsvcs; i++) {
 		row_service(r, a, svcs[i]);
-		err = emit(out, r, raw);
+		err = emit(ctx, &row);
 	}
 	for (i = 0; !err && i < a->ndsts; i++) {
 		row_destination(r, a, dsts[i]);
-		err = emit(out, r, raw);
+		err = emit(ctx, &row);
 	}
 	for (i = 0; !err && i < a->nfinds; i++) {
 		row_finding(r, i + 1, &a->finds[i]);
-		err = emit(out, r, raw);
+		err = emit(ctx, &row);
 	}
 	free(r);
-	free(svcs);
-	free(dsts);
-	return err;
-}
-
-static int emit_json_row(FILE *out, const struct arow *r, bool raw)
-{
-	(void)raw;
-	return emit_json(out, r);
-}
-
-int pt_audit_write_json(struct pt_audit *a, FILE *out, const struct pt_audit_meta *m)
-{
-	return write_rows(a, out, m, emit_json_row, false);
-}
-
-int pt_audit_write_csv_header(FILE *out)
-{
-	struct pt_line l = { .len = 0 };
-	size_t i;
-
-	for (i = 0; i < AC_NCOLS; i++) {
-		if (i)
-			pt_line_put(&l, ",", 1);
-		pt_line_puts(&l, acol_names[i]);
-	}
-	pt_line_puts(&l, "\r\n");
-	return put_line(out, &l);
-}
-
-int pt_audit_write_csv_rows(struct pt_audit *a, FILE *out,
-			    const struct pt_audit_meta *m, bool csv_raw)
-{
-	return write_rows(a, out, m, emit_csv, csv_raw);
-}
-
-int pt_audit_write_csv(struct pt_audit *a, FILE *out, const struct pt_audit_meta *m,
-		       bool csv_raw)
-{
-	int err = pt_audit_write_csv_header(out);
-
-	return err ? err : pt_audit_write_csv_rows(a, out, m, csv_raw);
-}
-
-/* ---- terminal table -------------------------------------------------------- */
-
-/*
- * Cells are built first, escaped (esc_term: comm and anything else not
- * ours), then printed with each column as wide as its widest cell.
- */
-struct ttab {
-	size_t ncols;
-	char **cells;		/* row-major, row 0 the header */
-	size_t ncells, cap;
-	const bool *right;	/* right-aligned columns (numbers) */
-	int err;
-};
-
-static void tt_put(struct ttab *t, char *cell)
-{
-	if (!cell || audit_reserve(&t->cells, &t->cap, t->ncells, sizeof(*t->cells))) {
-		free(cell);
-		t->err = -ENOMEM;
-		return;
-	}
-	t->cells[t->ncells++] = cell;
-}
-
-static void __attribute__((format(printf, 2, 3))) tt_printf(struct ttab *t, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	tt_put(t, s);
-}
-
-static void tt_esc(struct ttab *t, const char *s, size_t len)
-{
-	char *buf = malloc(ESC_BUF_SIZE(len));
-
-	if (buf)
-		esc_term(buf, ESC_BUF_SIZE(len), s, len);
-	tt_put(t, buf);
-}
-
-static int tt_print(struct ttab *t, FILE *out)
-{
-	size_t w[24] = { 0 }, i, col, len;
-	struct pt_line l;
-	int err = t->err;
-
-	if (t->ncols > sizeof(w) / sizeof(w[0]))
-		err = -EINVAL;
-	for (i = 0; !err && i < t->ncells; i++) {
-		len = strlen(t->cells[i]);
-		if (len > w[i % t->ncols])
-			w[i % t->ncols] = len;
-	}
-	for (i = 0; !err && i < t->ncells; i += t->ncols) {
-		l.len = 0;
-		l.over = false;
-		pt_line_puts(&l, "  ");
-		for (col = 0; col < t->ncols; col++) {
-			const char *c = t->cells[i + col];
-			size_t pad = w[col] - strlen(c);
-			bool last = col + 1 == t->ncols;
-
-			if (t->right[col])
-				while (pad--)
-					pt_line_put(&l, " ", 1);
-			pt_line_puts(&l, c);
-			if (!t->right[col] && !last)
-				while (pad--)
-					pt_line_put(&l, " ", 1);
-			if (!last)
-				pt_line_put(&l, "  ", 2);
-		}
-		pt_line_put(&l, "\n", 1);
-		err = put_line(out, &l);
-	}
-	for (i = 0; i < t->ncells; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	return err;
-}
-
-/* HH:MM:SS when the run stays within one day, else MM-DDTHH:MM:SS */
-static void tt_time(struct ttab *t, const struct span *s, bool last, bool one_day)
-{
-	const char *v = last ? s->last : s->first;
-
-	if (!s->set || strlen(v) < 19)
-		tt_printf(t, "-");
-	else
-		tt_printf(t, "%.*s", one_day ? 8 : 14, v + (one_day ? 11 : 5));
-}
-
-/* 1023, 1.5K, 12K, 340M: a column that stays narrow */
-static void tt_bytes(struct ttab *t, uint64_t v)
-{
-	static const char units[] = "KMGTPE";
-	double d = (double)v;
-	int u = -1;
-
-	if (v < 1024) {
-		tt_printf(t, "%" PRIu64, v);
-		return;
-	}
-	while (d >= 1024 && u < 5) {
-		d /= 1024;
-		u++;
-	}
-	tt_printf(t, d < 10 ? "%.1f%c" : "%.0f%c", d, units[u]);
-}
-
-static void tt_procs(struct ttab *t, const struct procset *ps)
-{
-	char buf[PT_AUDIT_SHOW_COMMS * (ESC_BUF_SIZE(PT_COMM_LEN) + 1) +
-		 PT_AUDIT_SHOW_PIDS * 11 + 32];
-	char *p = buf;
-	unsigned int i;
-
-	if (!ps->ncomms && !ps->npids) {
-		tt_printf(t, "-");
-		return;
-	}
-	for (i = 0; i < ps->ncomms; i++) {
-		if (i)
-			*p++ = ',';
-		p += esc_term(p, ESC_BUF_SIZE(PT_COMM_LEN), ps->comms[i], PT_COMM_LEN);
-	}
-	*p++ = '[';
-	for (i = 0; i < ps->npids; i++) {
-		if (i)
-			*p++ = ',';
-		p += pt_u64_dec(p, ps->pids[i]);
-	}
-	if (ps->all.len > ps->npids)
-		p += sprintf(p, ",+%zu", ps->all.len - ps->npids);
-	strcpy(p, "]");
-	tt_printf(t, "%s", buf);
-}
-
-static void tt_hint(struct ttab *t, const struct pt_audit *a, const struct ep_key *k)
-{
-	const char *name = service_hint(a, k);
-	char buf[64];
-
-	if (!name) {
-		tt_printf(t, "-");
-		return;
-	}
-	/* the "?" says it is a guess from the port number */
-	esc_term(buf, sizeof(buf) - 1, name, strlen(name));
-	tt_printf(t, "%s?", buf);
-}
-
-static void tt_endpoint(struct ttab *t, const char *addr, uint16_t port)
-{
-	char ep[INET6_ADDRSTRLEN + 8];
-
-	audit_endpoint(ep, sizeof(ep), addr, port);
-	tt_printf(t, "%s", ep);
-}
-
-static void tt_classes(struct ttab *t, const uint64_t c[NCLASSES])
-{
-	static const char *const abbr[NCLASSES] = {
-		[PT_FLOW_EPH_TO_STATIC] = "e2s",
-		[PT_FLOW_STATIC_TO_STATIC] = "s2s",
-		[PT_FLOW_EPH_TO_EPH] = "e2e",
-		[PT_FLOW_STATIC_TO_EPH] = "s2e",
-	};
-	char buf[NCLASSES * 26] = "", *p = buf;
-	int i;
-
-	for (i = 0; i < NCLASSES; i++)
-		if (c[i])
-			p += sprintf(p, "%s%s=%" PRIu64, p > buf ? " " : "", abbr[i], c[i]);
-	tt_printf(t, "%s", buf[0] ? buf : "-");
-}
-
-static bool many_netns(const struct pt_audit *a)
-{
-	uint32_t first = 0;
-	bool have = false;
-	size_t i;
-
-	for (i = 0; i < a->nsvcs + a->ndsts; i++) {
-		uint32_t n = i < a->nsvcs ? a->svcs[i]->key.netns :
-			     a->dsts[i - a->nsvcs]->key.netns;
-
-		if (have && n != first)
-			return true;
-		first = n;
-		have = true;
-	}
-	return false;
-}
-
-static int table_services(struct pt_audit *a, FILE *out, struct svc **svcs,
-			  bool netns, bool one_day)
-{
-	static const char *const head[] = {
-		"PROTO", "ADDRESS:PORT", "SERVICE", "PROCESS", "STATE", "BOUND",
-		"EPH", "ACCEPTS", "CLIENTS", "PORTS", "CLASSES", "FIRST", "LAST",
-		"IN", "OUT", "NETNS", "CONTAINER",
-	};
-	static const bool right[] = {
-		false, false, false, false, false, false, false, true, true,
-		true, false, false, false, true, true, true, false,
-	};
-	bool container = false, align[sizeof(right)];
-	struct ttab t = { .right = align };
-	size_t i, c;
-
-	for (i = 0; i < a->nsvcs; i++)
-		container |= svcs[i]->procs.container_id[0] != '\0';
-	/* NETNS and CONTAINER only when they tell services apart */
-	for (c = 0; c < sizeof(right); c++) {
-		if ((c == 15 && !netns) || (c == 16 && !container))
-			continue;
-		align[t.ncols++] = right[c];
-		tt_printf(&t, "%s", head[c]);
-	}
-	for (i = 0; i < a->nsvcs; i++) {
-		const struct svc *s = svcs[i];
-
-		tt_printf(&t, "%s", pt_proto_str(s->key.proto));
-		tt_endpoint(&t, s->addr, s->key.port);
-		tt_hint(&t, a, &s->key);
-		tt_procs(&t, &s->procs);
-		tt_printf(&t, "%s", svc_state_str(s->state));
-		tt_printf(&t, "%s", !s->bound_known ? "?" : s->bound ? "yes" : "no");
-		tt_printf(&t, "%s", audit_in_range(s->key.port, s->eph_lo, s->eph_hi) ? "yes" : "no");
-		tt_printf(&t, "%" PRIu64, s->accepts);
-		tt_printf(&t, "%zu", s->clients.len);
-		tt_printf(&t, "%zu", s->cports.len);
-		tt_classes(&t, s->classes);
-		tt_time(&t, &s->acc, false, one_day);
-		tt_time(&t, &s->acc, true, one_day);
-		tt_bytes(&t, s->bytes_in);
-		tt_bytes(&t, s->bytes_out);
-		if (netns)
-			tt_printf(&t, "%" PRIu32, s->key.netns);
-		if (container)
-			tt_esc(&t, s->procs.container_id[0] ? s->procs.container_id : "-", 12);
-	}
-	return tt_print(&t, out);
-}
-
-static int table_outbound(struct pt_audit *a, FILE *out, struct dst **dsts,
-			  bool netns, bool one_day)
-{
-	static const char *const head[] = {
-		"PROTO", "DESTINATION", "SERVICE", "PROCESS", "CONNECTS",
-		"FAILURES", "EPH-PEAK", "FIRST", "LAST", "IN", "OUT", "NETNS",
-	};
-	static const bool right[] = {
-		false, false, false, false, true, false, true, false, false,
-		true, true, true,
-	};
-	struct ttab t = { .right = right };
-	struct arow *r = malloc(sizeof(*r));
-	size_t i, c;
-
-	if (!r)
-		return -ENOMEM;
-	t.ncols = 11 + netns;
-	for (c = 0; c < t.ncols; c++)
-		tt_printf(&t, "%s", head[c]);
-	for (i = 0; i < a->ndsts; i++) {
-		const struct dst *d = dsts[i];
-		uint32_t range = audit_range_size(d->k_lo, d->k_hi);
-
-		tt_printf(&t, "%s", pt_proto_str(d->key.proto));
-		tt_endpoint(&t, d->addr, d->key.port);
-		tt_hint(&t, a, &d->key);
-		tt_procs(&t, &d->procs);
-		tt_printf(&t, "%" PRIu64, d->connects);
-		row_failures(r, d);
-		tt_printf(&t, "%s", r->fails[0] ? r->fails : "-");
-		if (d->key.proto == PT_PROTO_TCP && range)
-			tt_printf(&t, "%" PRIu32 "/%" PRIu32, d->eph_peak, range);
-		else
-			tt_printf(&t, "-");
-		tt_time(&t, &d->con, false, one_day);
-		tt_time(&t, &d->con, true, one_day);
-		tt_bytes(&t, d->bytes_in);
-		tt_bytes(&t, d->bytes_out);
-		if (netns)
-			tt_printf(&t, "%" PRIu32, d->key.netns);
-	}
-	free(r);
-	return tt_print(&t, out);
-}
-
-static int table_findings(struct pt_audit *a, FILE *out)
-{
-	char subject[ESC_BUF_SIZE(sizeof(((struct pt_finding *)0)->subject))];
-	char detail[ESC_BUF_SIZE(sizeof(((struct pt_finding *)0)->detail))];
-	size_t i;
-
-	for (i = 0; i < a->nfinds; i++) {
-		const struct pt_finding *f = &a->finds[i];
-
-		esc_term(subject, sizeof(subject), f->subject, sizeof(f->subject));
-		esc_term(detail, sizeof(detail), f->detail, sizeof(f->detail));
-		errno = 0;
-		if (fprintf(out, "  %2zu. [%s] %s: %s\n      %s\n", i + 1,
-			    pt_severity_str(f->severity), f->rule, subject, detail) < 0)
-			return errno ? -errno : -EIO;
-	}
-	return 0;
-}
-
-int pt_audit_write_table(struct pt_audit *a, FILE *out, const struct pt_audit_meta *m)
-{
-	char host[ESC_BUF_SIZE(64)];
-	struct svc **svcs = sorted(a->svcs, a->nsvcs, cmp_svc);
-	struct dst **dsts = sorted(a->dsts, a->ndsts, cmp_dst);
-	bool one_day = m->start && m->end && strlen(m->start) >= 10 &&
-		       !strncmp(m->start, m->end, 10);
-	bool netns = many_netns(a);
-	int err = svcs && dsts ? audit_compute_findings(a) : -ENOMEM;
-
-	if (err)
-		goto out;
-	esc_term(host, sizeof(host), m->host ? m->host : "-", 64);
-	errno = 0;
-	fprintf(out, "porttrace audit: host %s, %s to %s, %" PRIu64 " events, %"
-		PRIu64 " lost (%s)\n", host, m->start ? m->start : "-",
-		m->end ? m->end : "-", m->events, m->lost,
-		a->err ? "incomplete: out of memory" :
-		complete(a, m) ? "complete" : "incomplete");
-	fprintf(out, "porttrace %s, ephemeral ports: %s; service names are hints (?)\n",
-		m->version ? m->version : "-",
-		m->ephemeral_mode ? m->ephemeral_mode : "-");
-
-	fprintf(out, "\nServices (%zu)\n", a->nsvcs);
-	if (a->nsvcs)
-		err = table_services(a, out, svcs, netns, one_day);
-	else
-		fprintf(out, "  none\n");
-	if (!err) {
-		fprintf(out, "\nOutbound (%zu)\n", a->ndsts);
-		if (a->ndsts)
-			err = table_outbound(a, out, dsts, netns, one_day);
-		else
-			fprintf(out, "  none\n");
-	}
-	if (!err) {
-		fprintf(out, "\nFindings (%zu)\n", a->nfinds);
-		if (a->nfinds)
-			err = table_findings(a, out);
-		else
-			fprintf(out, "  none\n");
-	}
-	if (!err && ferror(out))
-		err = errno ? -errno : -EIO;
-out:
 	free(svcs);
 	free(dsts);
 	return err;

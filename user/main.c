@@ -253,16 +253,40 @@ static const char *ephemeral_mode(const struct pt_eph_policy *pol, char *buf, si
 	return buf;
 }
 
+struct report_ctx {
+	struct pt_audit *audit;
+	const struct pt_audit_meta *meta;
+	bool clear;		/* a snapshot on a terminal: redraw in place */
+};
+
+static int report_rows(void *arg, int (*emit)(void *ctx, const struct pt_row *r), void *ctx)
+{
+	struct report_ctx *c = arg;
+
+	return pt_audit_rows(c->audit, c->meta, emit, ctx);
+}
+
+static int report_table(void *arg, FILE *out)
+{
+	struct report_ctx *c = arg;
+
+	/* a top-like view */
+	if (c->clear)
+		fputs("\033[H\033[2J", out);
+	return pt_audit_write_table(c->audit, out, c->meta);
+}
+
 /* The audit report, to stdout and (final, or every --interval) to -w. */
 static int audit_report(struct pt_tracer *t, struct run *r, bool final)
 {
-	static bool csv_header_written;
-	struct pt_outputs *o = r->out;
 	struct pt_stats st = {};
 	struct pt_audit_meta m = {};
 	char host[256] = "", end[32], mode[16];
-	bool tty = isatty(STDOUT_FILENO);
-	int err = 0;
+	struct report_ctx c = {
+		.audit = r->audit,
+		.meta = &m,
+		.clear = !final && isatty(STDOUT_FILENO),
+	};
 
 	tracer_lost(t, &st);
 	gethostname(host, sizeof(host) - 1);
@@ -274,47 +298,9 @@ static int audit_report(struct pt_tracer *t, struct run *r, bool final)
 	m.end = end;
 	m.events = r->events;
 	m.lost = st.lost;
-
-	if (!o->term_err) {
-		switch (o->term_format) {
-		case PT_OUT_TABLE:
-			/* a top-like view: redraw in place on a terminal */
-			if (!final && tty)
-				fputs("\033[H\033[2J", o->out);
-			err = pt_audit_write_table(r->audit, o->out, &m);
-			break;
-		case PT_OUT_CSV:
-			err = pt_audit_write_csv(r->audit, o->out, &m, r->opts->csv_raw);
-			break;
-		default:
-			err = pt_audit_write_json(r->audit, o->out, &m);
-			break;
-		}
-		if (!err && fflush(o->out))
-			err = -errno;
-		if (err)
-			o->term_err = err;
-	}
-	if (o->file_open && !o->file_failed) {
-		FILE *f = o->of.fp;
-
-		if (o->file_format == PT_OUT_CSV) {
-			/* snapshots share one header; a rotated file gets its own */
-			if (!csv_header_written || o->of.fresh)
-				err = pt_audit_write_csv_header(f);
-			csv_header_written = true;
-			o->of.fresh = false;
-			if (!err)
-				err = pt_audit_write_csv_rows(r->audit, f, &m, r->opts->csv_raw);
-		} else {
-			err = pt_audit_write_json(r->audit, f, &m);
-		}
-		if (!err)
-			err = pt_outfile_flush(&o->of);
-		if (err)
-			outputs_file_failed(o, err);
-	}
-	return o->term_err == -EPIPE ? 0 : o->term_err;
+	return outputs_write_report(r->out, &(struct pt_report){
+		.rows = report_rows, .table = report_table, .arg = &c,
+	});
 }
 
 /* Poll until a signal, --duration, --count or a failed stdout. */
@@ -431,7 +417,7 @@ int main(int argc, char **argv)
 	if (err)
 		return 1;
 	/* a refused --write file is known before anything is traced */
-	err = outputs_open(&out, &opts, opts.mode != PT_MODE_AUDIT);
+	err = outputs_open(&out, &opts, opts.mode == PT_MODE_AUDIT ? &pt_audit_shape : NULL);
 	if (err)
 		return err == PT_OUTPUTS_USAGE ? 2 : 1;
 	run.opts = &opts;

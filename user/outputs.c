@@ -11,8 +11,10 @@ static const struct sink_ops *ops_of(enum pt_output f)
 	       f == PT_OUT_CSV ? &sink_csv_ops : &sink_json_ops;
 }
 
-int outputs_open(struct pt_outputs *o, const struct pt_options *opts, bool records)
+int outputs_open(struct pt_outputs *o, const struct pt_options *opts,
+		 const struct pt_row_shape *report)
 {
+	bool records = !report;
 	bool tty = isatty(STDOUT_FILENO);
 	unsigned int flags = opts->force ? PT_OUTFILE_FORCE : 0;
 	int fmt, err;
@@ -35,15 +37,15 @@ int outputs_open(struct pt_outputs *o, const struct pt_options *opts, bool recor
 		o->so_open = true;
 		o->out = o->so.fp;
 	}
-	if (records) {
-		o->term.ops = ops_of(o->term_format);
-		o->term.out = o->out;
-		o->term.line_flush = tty;
-		o->term.lifetime = opts->mode == PT_MODE_LIFETIME;
-		o->term.listeners = opts->mode == PT_MODE_LISTENERS;
-		o->term.connections = opts->mode == PT_MODE_CONNECTIONS;
-		o->term.csv_raw = opts->csv_raw;
-	}
+	o->report = !records;
+	o->term.ops = ops_of(o->term_format);
+	o->term.out = o->out;
+	o->term.line_flush = tty;
+	o->term.lifetime = opts->mode == PT_MODE_LIFETIME;
+	o->term.listeners = opts->mode == PT_MODE_LISTENERS;
+	o->term.connections = opts->mode == PT_MODE_CONNECTIONS;
+	o->term.csv_raw = opts->csv_raw;
+	o->term.shape = report;
 	if (!opts->write_path)
 		return 0;
 
@@ -63,11 +65,10 @@ int outputs_open(struct pt_outputs *o, const struct pt_options *opts, bool recor
 		return err;
 	}
 	o->file_open = true;
-	if (records) {
-		o->file.ops = ops_of(o->file_format);
-		o->file.out = o->of.fp;
-		o->file.csv_raw = opts->csv_raw;
-	}
+	o->file.ops = ops_of(o->file_format);
+	o->file.out = o->of.fp;
+	o->file.csv_raw = opts->csv_raw;
+	o->file.shape = report;
 	return 0;
 }
 
@@ -107,6 +108,10 @@ int outputs_start(struct pt_outputs *o)
 {
 	struct sink *f = FILE_SINK(o), *t = TERM_SINK(o);
 
+	/* a report's header comes with its first row: a run that ends before
+	 * its report leaves no lone header behind */
+	if (o->report)
+		return 0;
 	return settle(o, f ? f->ops->open(f) : 0, t ? t->ops->open(t) : 0);
 }
 
@@ -140,6 +145,26 @@ int outputs_batch_end(struct pt_outputs *o)
 	return o->term_err;
 }
 
+int outputs_write_report(struct pt_outputs *o, const struct pt_report *rep)
+{
+	struct sink *f = FILE_SINK(o), *t = TERM_SINK(o);
+	int ferr = 0, terr = 0;
+
+	if (t) {
+		terr = o->term_format == PT_OUT_TABLE ? rep->table(rep->arg, t->out) :
+			rep->rows(rep->arg, sink_emit_row, t);
+		if (!terr && fflush(o->out))
+			terr = -errno;
+	}
+	if (f) {
+		ferr = rep->rows(rep->arg, sink_emit_row, f);
+		if (!ferr)
+			ferr = pt_outfile_flush(&o->of);
+	}
+	settle(o, ferr, terr);
+	return o->term_err == -EPIPE ? 0 : o->term_err;
+}
+
 void outputs_reopen(struct pt_outputs *o)
 {
 	int err;
@@ -153,8 +178,10 @@ void outputs_reopen(struct pt_outputs *o)
 		return;
 	}
 	o->file.out = o->of.fp;
-	/* a new file starts with its CSV header */
-	if (o->file.ops && o->of.fresh) {
+	/* a new file starts with its CSV header: a record stream's now, a
+	 * report's with its next row */
+	o->file.headed = !o->of.fresh;
+	if (o->file.ops && o->of.fresh && !o->report) {
 		err = o->file.ops->open(&o->file);
 		if (err)
 			outputs_file_failed(o, err);

@@ -28,6 +28,17 @@ struct pt_outputs {
 	bool file_open;
 	bool file_failed;
 	bool tracing;		/* a failing file is dropped while tracing goes on */
+	bool report;		/* the sinks take a report's rows, not records */
+};
+
+/*
+ * A report (the audit's): rows() gives each of its rows to emit(ctx, row);
+ * table() lays it out for a terminal that takes a table.
+ */
+struct pt_report {
+	int (*rows)(void *arg, int (*emit)(void *ctx, const struct pt_row *r), void *ctx);
+	int (*table)(void *arg, FILE *out);
+	void *arg;
 };
 
 /* outputs_open(): the -w format cannot be told, a usage error (exit 2) */
@@ -35,10 +46,12 @@ struct pt_outputs {
 
 /*
  * Resolve formats and open the -w file (before tracing: a refused file is a
- * usage error). records: whether sinks get records (live modes) or only a
- * final report is written (audit). Prints the reason and returns -errno.
+ * usage error). report: NULL when the sinks get records (live modes), else
+ * the columns of the report they get instead (audit). Prints the reason and
+ * returns -errno.
  */
-int outputs_open(struct pt_outputs *o, const struct pt_options *opts, bool records);
+int outputs_open(struct pt_outputs *o, const struct pt_options *opts,
+		 const struct pt_row_shape *report);
 
 /* Write headers (a record sink's open). */
 int outputs_start(struct pt_outputs *o);
@@ -47,6 +60,14 @@ int outputs_start(struct pt_outputs *o);
 int outputs_write_flow(struct pt_outputs *o, const struct pt_flow *f);
 
 int outputs_write_stats(struct pt_outputs *o, const struct pt_stats *st);
+
+/*
+ * A report, whole, to every sink: its rows as JSON Lines or CSV (a file's
+ * CSV header once, a rotated file's again), its table to a terminal. The
+ * file is flushed after it. Returns the terminal's error (0 once its reader
+ * went away: that ends the run quietly).
+ */
+int outputs_write_report(struct pt_outputs *o, const struct pt_report *rep);
 
 /* After each ring-buffer batch: flush, so nothing waits longer than a poll. */
 int outputs_batch_end(struct pt_outputs *o);

@@ -42,41 +42,32 @@ const char *const pt_field_names[PT_NFIELDS] = {
 	[PT_FLD_BOUND] = "bound",
 };
 
+static char record_keys[PT_NFIELDS][PT_KEY_WIDTH];
+static unsigned char record_keys_len[PT_NFIELDS];
+
+const struct pt_row_shape pt_record_shape = {
+	.ncols = PT_NFIELDS,
+	.names = pt_field_names,
+	.keys = record_keys,
+	.keys_len = record_keys_len,
+};
+
 static void set_str(struct pt_record *r, enum pt_field i, const char *s)
 {
-	if (!s) {
-		r->v[i].type = PT_VAL_NULL;
-		return;
-	}
-	r->v[i] = (struct pt_value){ PT_VAL_STR, s, strlen(s) };
-}
-
-static void set_bare(struct pt_record *r, enum pt_field i, const char *s)
-{
-	r->v[i] = (struct pt_value){ PT_VAL_BARE, s, strlen(s) };
-}
-
-size_t pt_u64_dec(char *buf, uint64_t n)
-{
-	char tmp[20];
-	size_t len = 0, i;
-
-	do {
-		tmp[len++] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n);
-	for (i = 0; i < len; i++)
-		buf[i] = tmp[len - 1 - i];
-	buf[len] = '\0';
-	return len;
+	pt_cell_str(&r->c[i], s);
 }
 
 /* snprintf was a fifth of the per-record cost under load */
 static void set_u64(struct pt_record *r, enum pt_field i, uint64_t n)
 {
-	size_t len = pt_u64_dec(r->num[i], n);
+	pt_cell_u64(&r->c[i], r->num[i], n);
+}
 
-	r->v[i] = (struct pt_value){ PT_VAL_BARE, r->num[i], len };
+/* every field is present, null unless set */
+static void record_reset(struct pt_record *r)
+{
+	for (size_t i = 0; i < PT_NFIELDS; i++)
+		pt_cell_null(&r->c[i]);
 }
 
 void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
@@ -85,7 +76,7 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 	bool client = pt_has_client(e);
 	bool attributed = e->attribution != PT_ATTR_NONE;
 
-	memset(r->v, 0, sizeof(r->v));
+	record_reset(r);
 
 	set_str(r, PT_FLD_TIME, f->time);
 	set_str(r, PT_FLD_KIND, pt_kind_str(e->kind));
@@ -95,13 +86,9 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 	/* no process took part: whatever ran on the CPU is not the owner */
 	if (attributed) {
 		set_u64(r, PT_FLD_PID, e->pid);
-		r->v[PT_FLD_COMM] = (struct pt_value){
-			PT_VAL_STR, e->comm, sizeof(e->comm),
-		};
+		pt_cell_strn(&r->c[PT_FLD_COMM], e->comm, sizeof(e->comm));
 		if (pt_thread_named(e))
-			r->v[PT_FLD_THREAD] = (struct pt_value){
-				PT_VAL_STR, e->thread, sizeof(e->thread),
-			};
+			pt_cell_strn(&r->c[PT_FLD_THREAD], e->thread, sizeof(e->thread));
 		set_u64(r, PT_FLD_UID, e->uid);
 	} else {
 		set_str(r, PT_FLD_COMM, "");
@@ -130,7 +117,7 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 
 		r->range[n++] = '-';
 		n += pt_u64_dec(r->range + n, f->eph_hi);
-		r->v[PT_FLD_EPHEMERAL_RANGE] = (struct pt_value){ PT_VAL_STR, r->range, n };
+		pt_cell_strn(&r->c[PT_FLD_EPHEMERAL_RANGE], r->range, n);
 	}
 	{
 		char *p = r->evidence;
@@ -142,9 +129,7 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 		}
 		p = stpcpy(p, "server=");
 		p = stpcpy(p, pt_evidence_str(f->server_evidence));
-		r->v[PT_FLD_EVIDENCE] = (struct pt_value){
-			PT_VAL_STR, r->evidence, (size_t)(p - r->evidence),
-		};
+		pt_cell_strn(&r->c[PT_FLD_EVIDENCE], r->evidence, (size_t)(p - r->evidence));
 	}
 	set_str(r, PT_FLD_ATTRIBUTION, pt_attribution_str(e->attribution));
 
@@ -172,8 +157,7 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 		break;
 	case PT_EV_LISTEN:
 	case PT_EV_UNLISTEN:
-		set_bare(r, PT_FLD_BOUND,
-			 e->server_origin == PT_ORIGIN_BOUND ? "true" : "false");
+		pt_cell_bool(&r->c[PT_FLD_BOUND], e->server_origin == PT_ORIGIN_BOUND);
 		break;
 	default:
 		break;
@@ -182,7 +166,7 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 
 void pt_record_from_stats(struct pt_record *r, const struct pt_stats *st)
 {
-	memset(r->v, 0, sizeof(r->v));
+	record_reset(r);
 	set_str(r, PT_FLD_TIME, st->time);
 	set_str(r, PT_FLD_KIND, "stats");
 	snprintf(r->stats, sizeof(r->stats),
@@ -191,19 +175,4 @@ void pt_record_from_stats(struct pt_record *r, const struct pt_stats *st)
 		 st->events, st->lost, st->lost_ringbuf, st->lost_state, st->lost_recursion,
 		 st->lost_unseen);
 	set_str(r, PT_FLD_EVIDENCE, r->stats);
-}
-
-void pt_line_esc(struct pt_line *l,
-		 size_t (*esc)(char *, size_t, const char *, size_t),
-		 const char *s, size_t len)
-{
-	size_t room = sizeof(l->buf) - l->len;
-
-	/* with less room than the worst case the escaper would cut the value
-	 * (len bounds the value; the escaper stops at a NUL before it) */
-	if (l->over || room < ESC_BUF_SIZE(len)) {
-		l->over = true;
-		return;
-	}
-	l->len += esc(l->buf + l->len, room, s, len);
 }

@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Output sinks: table, JSON Lines, CSV. One interface, one file each. */
+/*
+ * Output sinks: table, JSON Lines, CSV. One interface, one file each. A
+ * sink takes live records (write_flow) and any other rows (write_row: the
+ * audit's), through the one row model of row.h.
+ */
 #ifndef PT_SINK_H
 #define PT_SINK_H
 
 #include <stdbool.h>
 #include <stdio.h>
 #include "flow.h"
+#include "row.h"
 
 struct sink;
 
 struct sink_ops {
-	/* write the header, if the format has one */
+	/* write the header of s->shape, if the format has one */
 	int (*open)(struct sink *s);
 	int (*write_flow)(struct sink *s, const struct pt_flow *f);
+	/* one row of s->shape; the header first when open() has not run.
+	 * The table has no generic layout: -ENOTSUP (the audit lays out its own) */
+	int (*write_row)(struct sink *s, const struct pt_row *r);
 	int (*write_stats)(struct sink *s, const struct pt_stats *st);
 	int (*close)(struct sink *s);
 };
@@ -25,8 +33,18 @@ struct sink {
 	bool listeners;		/* table: one line per listening socket (--listeners) */
 	bool connections;	/* table: one line per open connection (--connections) */
 	bool csv_raw;		/* csv: no "'" before formula-like cells (--csv-raw) */
+	const struct pt_row_shape *shape;	/* the rows' columns; NULL: records */
+	bool headed;		/* csv: the header is written (to this file) */
 	unsigned long rows;
 };
+
+/* for a row producer that takes a callback: ctx is the sink */
+static inline int sink_emit_row(void *ctx, const struct pt_row *r)
+{
+	struct sink *s = ctx;
+
+	return s->ops->write_row(s, r);
+}
 
 extern const struct sink_ops sink_table_ops;
 extern const struct sink_ops sink_json_ops;

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <linux/types.h>
-#include "escape.h"
 #include "record.h"
 #include "sink.h"
 
@@ -22,63 +21,56 @@ static int csv_result(struct sink *s, int ret)
 	return 0;
 }
 
-static int csv_put_line(struct sink *s, struct pt_line *l)
+static int csv_put_line(struct sink *s, const struct pt_line *l)
 {
-	int ret;
+	return pt_line_write(l, s->out, s->line_flush);
+}
 
-	pt_line_puts(l, "\r\n");
-	if (l->over)
-		return -ENOBUFS;
-	/* one call per record: on error nothing past stdio's own partial write */
-	errno = 0;
-	ret = fwrite(l->buf, 1, l->len, s->out) == l->len ? 0 : -1;
-	return csv_result(s, ret);
+static const struct pt_row_shape *shape_of(const struct sink *s)
+{
+	return s->shape ? s->shape : &pt_record_shape;
 }
 
 static int csv_open(struct sink *s)
 {
-	struct pt_line l;
-	size_t i;
+	struct pt_line l = { .len = 0 };
+	int ret;
 
-	l.len = 0;
-	l.over = false;
-	for (i = 0; i < PT_NFIELDS; i++) {
-		if (i)
-			pt_line_puts(&l, ",");
-		pt_line_puts(&l, pt_field_names[i]);
-	}
+	pt_row_csv_header(&l, shape_of(s));
+	ret = csv_put_line(s, &l);
+	if (!ret)
+		s->headed = true;
+	return ret;
+}
+
+static int csv_put_row(struct sink *s, const struct pt_row *r)
+{
+	struct pt_line l = { .len = 0 };
+
+	pt_row_csv(&l, r, s->csv_raw);
 	return csv_put_line(s, &l);
 }
 
-static int csv_write_record(struct sink *s, const struct pt_record *r)
+static int csv_write_row(struct sink *s, const struct pt_row *r)
 {
-	size_t (*esc)(char *, size_t, const char *, size_t) =
-		s->csv_raw ? esc_csv_raw : esc_csv;
-	struct pt_line l;
-	size_t i;
+	int ret = s->headed ? 0 : csv_open(s);
 
-	l.len = 0;
-	l.over = false;
-	for (i = 0; i < PT_NFIELDS; i++) {
-		const struct pt_value *v = &r->v[i];
-
-		if (i)
-			pt_line_puts(&l, ",");
-		if (v->type == PT_VAL_STR)
-			pt_line_esc(&l, esc, v->s, v->len);
-		else if (v->type == PT_VAL_BARE)
-			pt_line_put(&l, v->s, v->len);
-	}
-	return csv_put_line(s, &l);
+	if (!ret)
+		ret = csv_put_row(s, r);
+	if (!ret)
+		s->rows++;
+	return ret;
 }
 
 static int csv_write_flow(struct sink *s, const struct pt_flow *f)
 {
 	struct pt_record r;
+	struct pt_row row;
 	int ret;
 
 	pt_record_from_flow(&r, f);
-	ret = csv_write_record(s, &r);
+	row = pt_record_row(&r);
+	ret = csv_put_row(s, &row);
 	if (!ret)
 		s->rows++;
 	return ret;
@@ -88,9 +80,11 @@ static int csv_write_flow(struct sink *s, const struct pt_flow *f)
 static int csv_write_stats(struct sink *s, const struct pt_stats *st)
 {
 	struct pt_record r;
+	struct pt_row row;
 
 	pt_record_from_stats(&r, st);
-	return csv_write_record(s, &r);
+	row = pt_record_row(&r);
+	return csv_put_row(s, &row);
 }
 
 static int csv_close(struct sink *s)
@@ -102,6 +96,7 @@ static int csv_close(struct sink *s)
 const struct sink_ops sink_csv_ops = {
 	.open = csv_open,
 	.write_flow = csv_write_flow,
+	.write_row = csv_write_row,
 	.write_stats = csv_write_stats,
 	.close = csv_close,
 };

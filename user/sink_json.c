@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/types.h>
-#include "escape.h"
 #include "record.h"
 #include "sink.h"
 
@@ -31,58 +30,31 @@ static int json_open(struct sink *s)
 	return 0;
 }
 
-/* {"time": ,"kind": ... spelled once, not per record */
-static char keys[PT_NFIELDS][PT_LINE_WORD];
-static size_t keys_len[PT_NFIELDS];
-
-static void make_keys(void)
+static int json_put_line(struct sink *s, const struct pt_line *l)
 {
-	for (size_t i = 0; i < PT_NFIELDS; i++)
-		keys_len[i] = (size_t)snprintf(keys[i], sizeof(keys[i]), "%s\"%s\":",
-					       i ? "," : "{", pt_field_names[i]);
+	int ret = pt_line_write(l, s->out, s->line_flush);
+
+	if (!ret)
+		s->rows++;
+	return ret;
+}
+
+static int json_write_row(struct sink *s, const struct pt_row *r)
+{
+	struct pt_line l = { .len = 0 };
+
+	pt_row_json(&l, r);
+	return json_put_line(s, &l);
 }
 
 static int json_write_flow(struct sink *s, const struct pt_flow *f)
 {
 	struct pt_record r;
-	struct pt_line l;
-	size_t i;
-	int ret;
+	struct pt_row row;
 
 	pt_record_from_flow(&r, f);
-	l.len = 0;
-	l.over = false;
-	if (!keys_len[0])
-		make_keys();
-	for (i = 0; i < PT_NFIELDS; i++) {
-		const struct pt_value *v = &r.v[i];
-
-		pt_line_put_word(&l, keys[i], keys_len[i]);
-		switch (v->type) {
-		case PT_VAL_STR:
-			pt_line_put(&l, "\"", 1);
-			pt_line_esc(&l, esc_json, v->s, v->len);
-			pt_line_put(&l, "\"", 1);
-			break;
-		case PT_VAL_BARE:
-			pt_line_put(&l, v->s, v->len);
-			break;
-		default:
-			pt_line_put(&l, "null", 4);
-			break;
-		}
-	}
-	pt_line_put(&l, "}\n", 2);
-	if (l.over)
-		return -ENOBUFS;
-
-	/* one call per record: on error nothing past stdio's own partial write */
-	errno = 0;
-	ret = fwrite(l.buf, 1, l.len, s->out) == l.len ? 0 : -1;
-	ret = json_result(s, ret);
-	if (!ret)
-		s->rows++;
-	return ret;
+	row = pt_record_row(&r);
+	return json_write_row(s, &row);
 }
 
 static int json_write_stats(struct sink *s, const struct pt_stats *st)
@@ -109,6 +81,7 @@ static int json_close(struct sink *s)
 const struct sink_ops sink_json_ops = {
 	.open = json_open,
 	.write_flow = json_write_flow,
+	.write_row = json_write_row,
 	.write_stats = json_write_stats,
 	.close = json_close,
 };

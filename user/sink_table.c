@@ -301,6 +301,14 @@ static int table_write_stats(struct sink *s, const struct pt_stats *st)
 	return 0;
 }
 
+/* a report has its own table layout (audit_report.c) */
+static int table_write_row(struct sink *s, const struct pt_row *r)
+{
+	(void)s;
+	(void)r;
+	return -ENOTSUP;
+}
+
 static int table_close(struct sink *s)
 {
 	errno = 0;
@@ -310,6 +318,7 @@ static int table_close(struct sink *s)
 const struct sink_ops sink_table_ops = {
 	.open = table_open,
 	.write_flow = table_write_flow,
+	.write_row = table_write_row,
 	.write_stats = table_write_stats,
 	.close = table_close,
 };

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Rows as JSON Lines and CSV. Every string cell is escaped here, whoever
+ * made the row: comm and container ids are hostile, and a cell of ours must
+ * not start a spreadsheet formula either.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include "escape.h"
+#include "row.h"
+
+size_t pt_u64_dec(char *buf, uint64_t n)
+{
+	char tmp[20];
+	size_t len = 0, i;
+
+	do {
+		tmp[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	for (i = 0; i < len; i++)
+		buf[i] = tmp[len - 1 - i];
+	buf[len] = '\0';
+	return len;
+}
+
+void pt_line_esc(struct pt_line *l,
+		 size_t (*esc)(char *, size_t, const char *, size_t),
+		 const char *s, size_t len)
+{
+	size_t room = sizeof(l->buf) - l->len;
+
+	/* with less room than the worst case the escaper would cut the value
+	 * (len bounds the value; the escaper stops at a NUL before it) */
+	if (l->over || room < ESC_BUF_SIZE(len)) {
+		l->over = true;
+		return;
+	}
+	l->len += esc(l->buf + l->len, room, s, len);
+}
+
+int pt_line_write(const struct pt_line *l, FILE *out, bool flush)
+{
+	if (l->over)
+		return -ENOBUFS;
+	errno = 0;
+	if (fwrite(l->buf, 1, l->len, out) != l->len || (flush && fflush(out)) || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* ,"name": for each column, spelled once per shape rather than per row */
+static void make_keys(const struct pt_row_shape *sh)
+{
+	for (size_t i = 0; i < sh->ncols; i++) {
+		const char *name = sh->json_names && sh->json_names[i] ? sh->json_names[i] : sh->names[i];
+		int n = snprintf(sh->keys[i], PT_KEY_WIDTH, ",\"%s\":", name);
+
+		sh->keys_len[i] = n > 0 && n < PT_KEY_WIDTH ? (unsigned char)n : 0;
+	}
+}
+
+void pt_row_json(struct pt_line *l, const struct pt_row *r)
+{
+	const struct pt_row_shape *sh = r->shape;
+	bool first = true;
+
+	if (!sh->keys_len[0])
+		make_keys(sh);
+	for (size_t i = 0; i < sh->ncols; i++) {
+		const struct pt_cell *c = &r->c[i];
+
+		if (c->t == PT_CELL_UNSET)
+			continue;
+		if (first) {
+			/* {"name": -- the cached key without its comma */
+			pt_line_put(l, "{", 1);
+			pt_line_put(l, sh->keys[i] + 1, sh->keys_len[i] - 1u);
+			first = false;
+		} else {
+			pt_line_put_word(l, sh->keys[i], sh->keys_len[i]);
+		}
+		switch (c->t) {
+		case PT_CELL_STR:
+			pt_line_put(l, "\"", 1);
+			pt_line_esc(l, esc_json, c->s, c->len);
+			pt_line_put(l, "\"", 1);
+			break;
+		case PT_CELL_NUM:
+			pt_line_put(l, c->s, c->len);
+			break;
+		case PT_CELL_LIST:
+			pt_line_puts(l, c->json);
+			break;
+		default:
+			pt_line_put(l, "null", 4);
+			break;
+		}
+	}
+	pt_line_put(l, first ? "{}\n" : "}\n", first ? 3 : 2);
+}
+
+void pt_row_csv(struct pt_line *l, const struct pt_row *r, bool raw)
+{
+	size_t (*esc)(char *, size_t, const char *, size_t) = raw ? esc_csv_raw : esc_csv;
+
+	for (size_t i = 0; i < r->shape->ncols; i++) {
+		const struct pt_cell *c = &r->c[i];
+
+		if (i)
+			pt_line_put(l, ",", 1);
+		if (c->t == PT_CELL_STR || c->t == PT_CELL_LIST)
+			pt_line_esc(l, esc, c->s, c->len);
+		else if (c->t == PT_CELL_NUM)
+			pt_line_put(l, c->s, c->len);
+	}
+	pt_line_put(l, "\r\n", 2);
+}
+
+void pt_row_csv_header(struct pt_line *l, const struct pt_row_shape *shape)
+{
+	for (size_t i = 0; i < shape->ncols; i++) {
+		if (i)
+			pt_line_put(l, ",", 1);
+		pt_line_puts(l, shape->names[i]);
+	}
+	pt_line_put(l, "\r\n", 2);
+}

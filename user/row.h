@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one row model every output goes through: a row is typed cells in the
+ * column order of its shape. Live records (record.c) and the audit's rows
+ * (audit_report.c) are both rows; the JSON Lines and CSV sinks spell any row
+ * the same way, so the two cannot drift apart in escaping or nulls.
+ */
+#ifndef PT_ROW_H
+#define PT_ROW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+enum pt_cell_type {
+	PT_CELL_UNSET = 0,	/* not a field of this row: JSON omits it, CSV empty */
+	PT_CELL_NULL,		/* a field with no value: JSON null, CSV empty */
+	PT_CELL_STR,		/* text, escaped per format; JSON quoted */
+	PT_CELL_NUM,		/* a number or true/false: written as is */
+	PT_CELL_LIST,		/* s: the CSV text (escaped); json: ready JSON */
+};
+
+struct pt_cell {
+	enum pt_cell_type t;
+	const char *s;
+	size_t len;		/* s need not be NUL-terminated (comm) */
+	const char *json;	/* PT_CELL_LIST only */
+};
+
+/*
+ * A row's columns. names are the CSV header and the JSON keys; where
+ * json_names (optional) has an entry, the JSON key is that instead. keys and
+ * keys_len cache the JSON keys, each "name": in PT_KEY_WIDTH bytes, built on
+ * first use (a name is at most PT_KEY_WIDTH - 4 bytes).
+ */
+#define PT_KEY_WIDTH	32
+struct pt_row_shape {
+	size_t ncols;
+	const char *const *names;
+	const char *const *json_names;
+	char (*keys)[PT_KEY_WIDTH];
+	unsigned char *keys_len;
+};
+
+struct pt_row {
+	const struct pt_row_shape *shape;
+	const struct pt_cell *c;	/* shape->ncols of them */
+};
+
+static inline void pt_cell_null(struct pt_cell *c)
+{
+	*c = (struct pt_cell){ .t = PT_CELL_NULL };
+}
+
+/* s, or null when s is NULL */
+static inline void pt_cell_str(struct pt_cell *c, const char *s)
+{
+	if (!s)
+		pt_cell_null(c);
+	else
+		*c = (struct pt_cell){ .t = PT_CELL_STR, .s = s, .len = strlen(s) };
+}
+
+/* at most len bytes of s, up to a NUL: a fixed array such as comm */
+static inline void pt_cell_strn(struct pt_cell *c, const char *s, size_t len)
+{
+	*c = (struct pt_cell){ .t = PT_CELL_STR, .s = s, .len = len };
+}
+
+/* n in decimal into buf (at least 21 bytes), NUL-terminated; returns the length */
+size_t pt_u64_dec(char *buf, uint64_t n);
+
+/* n, spelled into buf (24 bytes), which must outlive the cell */
+static inline void pt_cell_u64(struct pt_cell *c, char buf[24], uint64_t n)
+{
+	size_t len = pt_u64_dec(buf, n);
+
+	*c = (struct pt_cell){ .t = PT_CELL_NUM, .s = buf, .len = len };
+}
+
+static inline void pt_cell_bool(struct pt_cell *c, bool b)
+{
+	*c = (struct pt_cell){ .t = PT_CELL_NUM, .s = b ? "true" : "false", .len = b ? 4 : 5 };
+}
+
+/* csv: the list as one CSV cell's text; json: the list as JSON, ready */
+static inline void pt_cell_list(struct pt_cell *c, const char *csv, const char *json)
+{
+	*c = (struct pt_cell){ .t = PT_CELL_LIST, .s = csv, .len = strlen(csv), .json = json };
+}
+
+/*
+ * One output line built in memory and written with one call, so a failed
+ * write never leaves half a record past what stdio itself wrote. Sized far
+ * above the longest record; over is set instead of overrunning.
+ */
+struct pt_line {
+	char buf[4096];
+	size_t len;
+	bool over;
+};
+
+/* Inline: a record is some sixty of these, and a call each was a third of
+ * the JSON sink's cost. No NUL is kept: a line is written by its length. */
+static inline void pt_line_put(struct pt_line *l, const char *s, size_t n)
+{
+	if (l->over || n >= sizeof(l->buf) - l->len) {
+		l->over = true;
+		return;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static inline void pt_line_puts(struct pt_line *l, const char *s)
+{
+	pt_line_put(l, s, strlen(s));
+}
+
+/* Append the first n (<= PT_KEY_WIDTH) bytes of s, of which PT_KEY_WIDTH are
+ * readable: one fixed-size copy, which the compiler inlines. */
+static inline void pt_line_put_word(struct pt_line *l, const char s[PT_KEY_WIDTH], size_t n)
+{
+	if (l->over || PT_KEY_WIDTH >= sizeof(l->buf) - l->len) {
+		l->over = true;
+		return;
+	}
+	memcpy(l->buf + l->len, s, PT_KEY_WIDTH);
+	l->len += n;
+}
+
+/* append s escaped by esc (esc_json/esc_csv); never truncates silently */
+void pt_line_esc(struct pt_line *l,
+		 size_t (*esc)(char *, size_t, const char *, size_t),
+		 const char *s, size_t len);
+
+/*
+ * Write l with one call: a failed write leaves nothing of it past what stdio
+ * itself wrote, so a file cut back on error keeps whole lines. flush: a
+ * terminal's line. A buffered stream may report a failure only at a later
+ * flush, so ferror() counts too. 0 or -errno (-ENOBUFS: l overflowed).
+ */
+int pt_line_write(const struct pt_line *l, FILE *out, bool flush);
+
+/* r as one JSON object and its newline */
+void pt_row_json(struct pt_line *l, const struct pt_row *r);
+/* r as one CSV row (RFC 4180, CRLF); raw: no "'" before formula-like cells */
+void pt_row_csv(struct pt_line *l, const struct pt_row *r, bool raw);
+/* the CSV header row of a shape */
+void pt_row_csv_header(struct pt_line *l, const struct pt_row_shape *shape);
+
+#endif /* PT_ROW_H */

@@ -18,7 +18,7 @@ static const uint8_t v6_any[16];
 
 /* ---- helpers ----------------------------------------------------------- */
 
-int audit_reserve(void *arr, size_t *cap, size_t n, size_t elem)
+int pt_audit_reserve(void *arr, size_t *cap, size_t n, size_t elem)
 {
 	void **p = arr;
 	size_t ncap;
@@ -35,7 +35,7 @@ int audit_reserve(void *arr, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-int audit_note_err(struct pt_audit *a, int err)
+int pt_audit_note_err(struct pt_audit *a, int err)
 {
 	if (err < 0 && !a->err)
 		a->err = err;
@@ -47,12 +47,12 @@ static bool is_v4(const uint8_t addr[16])
 	return !memcmp(addr, v4_any, 12);
 }
 
-bool audit_is_any(const uint8_t addr[16])
+bool pt_audit_is_any(const uint8_t addr[16])
 {
 	return !memcmp(addr, v4_any, 16) || !memcmp(addr, v6_any, 16);
 }
 
-void audit_endpoint(char *buf, size_t n, const char *addr, unsigned int port)
+void pt_audit_endpoint(char *buf, size_t n, const char *addr, unsigned int port)
 {
 	snprintf(buf, n, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 }
@@ -133,7 +133,7 @@ static struct svc *svc_new(struct pt_audit *a, const struct ep_key *k,
 {
 	struct svc *s;
 
-	if (audit_reserve(&a->svcs, &a->csvcs, a->nsvcs, sizeof(*a->svcs)))
+	if (pt_audit_reserve(&a->svcs, &a->csvcs, a->nsvcs, sizeof(*a->svcs)))
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -264,7 +264,7 @@ static int grp_add(struct pt_audit *a, const struct pt_flow *f)
 		memcpy(k.comm, e->comm, sizeof(k.comm));
 	k.cls = (uint8_t)f->flow_class;
 	k.side = e->side;
-	if (audit_reserve(&a->grps, &a->cgrps, a->ngrps, sizeof(*a->grps)))
+	if (pt_audit_reserve(&a->grps, &a->cgrps, a->ngrps, sizeof(*a->grps)))
 		return -ENOMEM;
 	ret = pt_hmap_put(&a->grp_idx, &k, (uint32_t)a->ngrps, &slot);
 	if (ret < 0)
@@ -274,8 +274,8 @@ static int grp_add(struct pt_audit *a, const struct pt_flow *f)
 		memset(g, 0, sizeof(*g));
 		g->key = k;
 		a->ngrps++;
-		audit_endpoint(c, sizeof(c), f->client_addr, e->client_port);
-		audit_endpoint(s, sizeof(s), f->server_addr, e->server_port);
+		pt_audit_endpoint(c, sizeof(c), f->client_addr, e->client_port);
+		pt_audit_endpoint(s, sizeof(s), f->server_addr, e->server_port);
 		snprintf(g->example, sizeof(g->example),
 			 "%s -> %s (client port %s by %s, server port %s by %s)",
 			 c, s, pt_port_class_str(f->client_class),
@@ -324,7 +324,7 @@ static struct dst *dst_for(struct pt_audit *a, const struct pt_flow *f)
 	i = pt_hmap_get(&a->dst_idx, &k);
 	if (i)
 		return a->dsts[*i];
-	if (audit_reserve(&a->dsts, &a->cdsts, a->ndsts, sizeof(*a->dsts)))
+	if (pt_audit_reserve(&a->dsts, &a->cdsts, a->ndsts, sizeof(*a->dsts)))
 		return NULL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -491,7 +491,7 @@ void pt_audit_free(struct pt_audit *a)
 	for (i = 0; i < a->ndsts; i++)
 		dst_free(a->dsts[i]);
 	for (i = 0; i < a->nscans; i++)
-		audit_scan_free(a->scans[i]);
+		pt_audit_scan_free(a->scans[i]);
 	free(a->svcs);
 	free(a->dsts);
 	free(a->scans);
@@ -509,17 +509,17 @@ int pt_audit_add(struct pt_audit *a, const struct pt_flow *f)
 {
 	switch (f->ev->kind) {
 	case PT_EV_LISTEN:
-		return audit_note_err(a, on_listen(a, f));
+		return pt_audit_note_err(a, on_listen(a, f));
 	case PT_EV_UNLISTEN:
-		return audit_note_err(a, on_unlisten(a, f));
+		return pt_audit_note_err(a, on_unlisten(a, f));
 	case PT_EV_ACCEPT:
-		return audit_note_err(a, on_accept(a, f));
+		return pt_audit_note_err(a, on_accept(a, f));
 	case PT_EV_CONNECT:
-		return audit_note_err(a, on_connect(a, f));
+		return pt_audit_note_err(a, on_connect(a, f));
 	case PT_EV_CLOSE:
-		return audit_note_err(a, on_close(a, f));
+		return pt_audit_note_err(a, on_close(a, f));
 	case PT_EV_RESET:
-		return audit_note_err(a, audit_scan_reset(a, f));
+		return pt_audit_note_err(a, pt_audit_scan_reset(a, f));
 	default:
 		return 0;
 	}

@@ -101,7 +101,7 @@ enum pt_severity {
 
 /*
  * subject and detail hold raw text, comm included: escape them for the
- * output (esc_term, esc_json, esc_csv), as the writers here do.
+ * output (pt_esc_term, pt_esc_json, pt_esc_csv), as the writers here do.
  */
 struct pt_finding {
 	enum pt_severity severity;

@@ -30,7 +30,7 @@ static struct pt_finding *finding(struct pt_audit *a, enum pt_severity sev,
 {
 	struct pt_finding *f;
 
-	if (audit_reserve(&a->finds, &a->cfinds, a->nfinds, sizeof(*a->finds)))
+	if (pt_audit_reserve(&a->finds, &a->cfinds, a->nfinds, sizeof(*a->finds)))
 		return NULL;
 	f = &a->finds[a->nfinds++];
 	memset(f, 0, sizeof(*f));
@@ -45,18 +45,18 @@ static void svc_subject(const struct svc *s, char *buf, size_t n)
 {
 	char ep[INET6_ADDRSTRLEN + 8];
 
-	audit_endpoint(ep, sizeof(ep), s->addr, s->key.port);
+	pt_audit_endpoint(ep, sizeof(ep), s->addr, s->key.port);
 	snprintf(buf, n, "%s %s (netns %" PRIu32 ")%s%s", pt_proto_str(s->key.proto),
 		 ep, s->key.netns, s->procs.ncomms ? " " : "",
 		 s->procs.ncomms ? s->procs.comms[0] : "");
 }
 
-bool audit_in_range(uint16_t port, uint16_t lo, uint16_t hi)
+bool pt_audit_in_range(uint16_t port, uint16_t lo, uint16_t hi)
 {
 	return (lo || hi) && port >= lo && port <= hi;
 }
 
-uint32_t audit_range_size(uint16_t lo, uint16_t hi)
+uint32_t pt_audit_range_size(uint16_t lo, uint16_t hi)
 {
 	return (lo || hi) && hi >= lo ? (uint32_t)hi - lo + 1 : 0;
 }
@@ -78,7 +78,7 @@ static int svc_findings(struct pt_audit *a, const struct svc *s)
 	if (!s->listened)
 		return 0;
 	if (s->bound_known && s->bound && !s->reserved &&
-	    audit_in_range(s->key.port, s->k_lo, s->k_hi)) {
+	    pt_audit_in_range(s->key.port, s->k_lo, s->k_hi)) {
 		f = finding(a, PT_SEV_MEDIUM, "listener-in-ephemeral-range", s->accepts);
 		if (!f)
 			return -ENOMEM;
@@ -90,7 +90,7 @@ static int svc_findings(struct pt_audit *a, const struct svc *s)
 			 "net.ipv4.ip_local_reserved_ports", s->key.port, s->k_lo,
 			 s->k_hi);
 	}
-	if (a->have_expect && audit_is_any(s->key.addr) && !expected(a, s->key.port)) {
+	if (a->have_expect && pt_audit_is_any(s->key.addr) && !expected(a, s->key.port)) {
 		f = finding(a, PT_SEV_MEDIUM, "unexpected-listener", s->accepts);
 		if (!f)
 			return -ENOMEM;
@@ -116,7 +116,7 @@ static int svc_findings(struct pt_audit *a, const struct svc *s)
 
 static int dst_findings(struct pt_audit *a, const struct dst *d)
 {
-	uint32_t range = audit_range_size(d->k_lo, d->k_hi);
+	uint32_t range = pt_audit_range_size(d->k_lo, d->k_hi);
 	char ep[INET6_ADDRSTRLEN + 8], fails[96] = "";
 	enum pt_severity sev;
 	struct pt_finding *f;
@@ -130,7 +130,7 @@ static int dst_findings(struct pt_audit *a, const struct dst *d)
 	f = finding(a, sev, "ephemeral-port-pressure", d->eph_peak);
 	if (!f)
 		return -ENOMEM;
-	audit_endpoint(ep, sizeof(ep), d->addr, d->key.port);
+	pt_audit_endpoint(ep, sizeof(ep), d->addr, d->key.port);
 	snprintf(f->subject, sizeof(f->subject), "%s %s (netns %" PRIu32 ")",
 		 pt_proto_str(d->key.proto), ep, d->key.netns);
 	if (d->no_eph)
@@ -209,7 +209,7 @@ static int cmp_finding(const void *x, const void *y)
 }
 
 /* Recomputed for every report: the aggregate changes between snapshots. */
-int audit_compute_findings(struct pt_audit *a)
+int pt_audit_compute_findings(struct pt_audit *a)
 {
 	size_t i;
 	int err = 0;
@@ -225,12 +225,12 @@ int audit_compute_findings(struct pt_audit *a)
 		err = grp_findings(a, &a->grps[i]);
 	if (a->nfinds)
 		qsort(a->finds, a->nfinds, sizeof(*a->finds), cmp_finding);
-	return audit_note_err(a, err);
+	return pt_audit_note_err(a, err);
 }
 
 size_t pt_audit_findings(struct pt_audit *a, struct pt_finding *out, size_t max)
 {
-	audit_compute_findings(a);
+	pt_audit_compute_findings(a);
 	if (out && max)
 		memcpy(out, a->finds, (a->nfinds < max ? a->nfinds : max) * sizeof(*out));
 	return a->nfinds;

@@ -164,38 +164,38 @@ struct pt_audit {
 };
 
 /* Room for n + 1 elements of size elem in *arr (a pointer to the array pointer). */
-int audit_reserve(void *arr, size_t *cap, size_t n, size_t elem);
+int pt_audit_reserve(void *arr, size_t *cap, size_t n, size_t elem);
 /* keep the first error of the aggregate (a->err); returns err, or 0 */
-int audit_note_err(struct pt_audit *a, int err);
+int pt_audit_note_err(struct pt_audit *a, int err);
 /* the wildcard address, IPv4 (::ffff:0.0.0.0) or IPv6 (::) */
-bool audit_is_any(const uint8_t addr[16]);
+bool pt_audit_is_any(const uint8_t addr[16]);
 /* "addr:port", "[v6]:port" (RFC 3986) */
-void audit_endpoint(char *buf, size_t n, const char *addr, unsigned int port);
+void pt_audit_endpoint(char *buf, size_t n, const char *addr, unsigned int port);
 /* port in [lo, hi]; never for an unknown (0-0) range */
-bool audit_in_range(uint16_t port, uint16_t lo, uint16_t hi);
+bool pt_audit_in_range(uint16_t port, uint16_t lo, uint16_t hi);
 /* the kernel's range size, 0 when unknown */
-uint32_t audit_range_size(uint16_t lo, uint16_t hi);
+uint32_t pt_audit_range_size(uint16_t lo, uint16_t hi);
 /* Fill a->finds, ranked; 0 or -ENOMEM (also kept in a->err). */
-int audit_compute_findings(struct pt_audit *a);
+int pt_audit_compute_findings(struct pt_audit *a);
 
 /* audit_report.c: report order (busiest first; caller frees, NULL on
  * ENOMEM), and what both the rows and the table say alike */
-struct svc **audit_sorted_svcs(const struct pt_audit *a);
-struct dst **audit_sorted_dsts(const struct pt_audit *a);
-const char *audit_service_hint(const struct pt_audit *a, const struct ep_key *k);
-const char *audit_svc_state_str(enum svc_state s);
-bool audit_complete(const struct pt_audit *a, const struct pt_audit_meta *m);
+struct svc **pt_audit_sorted_svcs(const struct pt_audit *a);
+struct dst **pt_audit_sorted_dsts(const struct pt_audit *a);
+const char *pt_audit_service_hint(const struct pt_audit *a, const struct ep_key *k);
+const char *pt_audit_svc_state_str(enum svc_state s);
+bool pt_audit_complete(const struct pt_audit *a, const struct pt_audit_meta *m);
 
 /* a destination's failures by result, "refused=3 other=1" and as a JSON
  * object; FAIL_LEN bytes each at most */
 #define FAIL_LEN		48
 #define PT_AUDIT_FAILURES_LEN	((MAX_RESULTS + 1) * FAIL_LEN)
-void audit_failures(const struct dst *d, char text[PT_AUDIT_FAILURES_LEN],
+void pt_audit_failures(const struct dst *d, char text[PT_AUDIT_FAILURES_LEN],
 		       char json[PT_AUDIT_FAILURES_LEN + 2]);
 
 /* audit_scan.c: one refused attempt on a closed port, into its remote's
  * window; and a scan's memory */
-int audit_scan_reset(struct pt_audit *a, const struct pt_flow *f);
-void audit_scan_free(struct scan *s);
+int pt_audit_scan_reset(struct pt_audit *a, const struct pt_flow *f);
+void pt_audit_scan_free(struct scan *s);
 
 #endif /* PT_AUDIT_INT_H */

@@ -69,22 +69,22 @@ static void *sorted(void *arr, size_t n, int (*cmp)(const void *, const void *))
 	return copy;
 }
 
-struct svc **audit_sorted_svcs(const struct pt_audit *a)
+struct svc **pt_audit_sorted_svcs(const struct pt_audit *a)
 {
 	return sorted(a->svcs, a->nsvcs, cmp_svc);
 }
 
-struct dst **audit_sorted_dsts(const struct pt_audit *a)
+struct dst **pt_audit_sorted_dsts(const struct pt_audit *a)
 {
 	return sorted(a->dsts, a->ndsts, cmp_dst);
 }
 
-const char *audit_service_hint(const struct pt_audit *a, const struct ep_key *k)
+const char *pt_audit_service_hint(const struct pt_audit *a, const struct ep_key *k)
 {
 	return a->numeric ? NULL : pt_service_name(k->port, k->proto);
 }
 
-const char *audit_svc_state_str(enum svc_state s)
+const char *pt_audit_svc_state_str(enum svc_state s)
 {
 	switch (s) {
 	case SVC_LISTENING:
@@ -96,7 +96,7 @@ const char *audit_svc_state_str(enum svc_state s)
 	}
 }
 
-bool audit_complete(const struct pt_audit *a, const struct pt_audit_meta *m)
+bool pt_audit_complete(const struct pt_audit *a, const struct pt_audit_meta *m)
 {
 	return !m->lost && !a->err;
 }
@@ -275,7 +275,7 @@ static void row_procs(struct arow *r, const struct procset *ps)
 		}
 		c = stpcpy(c, ps->comms[i]);
 		*j++ = '"';
-		j += esc_json(j, COMM_JSON_LEN, ps->comms[i], PT_COMM_LEN);
+		j += pt_esc_json(j, COMM_JSON_LEN, ps->comms[i], PT_COMM_LEN);
 		*j++ = '"';
 	}
 	*c = '\0';
@@ -308,7 +308,7 @@ static void row_endpoint(struct arow *r, const struct pt_audit *a,
 	set_str(r, AC_PROTO, pt_proto_str(k->proto));
 	set_str(r, AC_ADDRESS, addr);
 	set_u64(r, AC_PORT, k->port);
-	set_str(r, AC_SERVICE_HINT, audit_service_hint(a, k));
+	set_str(r, AC_SERVICE_HINT, pt_audit_service_hint(a, k));
 }
 
 static void row_range(struct arow *r, uint16_t lo, uint16_t hi)
@@ -332,20 +332,20 @@ static void row_report(struct arow *r, const struct pt_audit *a,
 	set_str(r, AC_END, m->end);
 	set_u64(r, AC_EVENTS, m->events);
 	set_u64(r, AC_LOST, m->lost);
-	set_bool(r, AC_COMPLETE, audit_complete(a, m));
+	set_bool(r, AC_COMPLETE, pt_audit_complete(a, m));
 }
 
 static void row_service(struct arow *r, const struct pt_audit *a, const struct svc *s)
 {
 	row_reset(r, "service");
 	row_endpoint(r, a, &s->key, s->addr);
-	set_str(r, AC_STATE, audit_svc_state_str(s->state));
+	set_str(r, AC_STATE, pt_audit_svc_state_str(s->state));
 	row_procs(r, &s->procs);
 	if (s->bound_known)
 		set_bool(r, AC_BOUND, s->bound);
 	else
 		set_str(r, AC_BOUND, NULL);
-	set_bool(r, AC_IN_EPHEMERAL_RANGE, audit_in_range(s->key.port, s->eph_lo, s->eph_hi));
+	set_bool(r, AC_IN_EPHEMERAL_RANGE, pt_audit_in_range(s->key.port, s->eph_lo, s->eph_hi));
 	row_range(r, s->eph_lo, s->eph_hi);
 	set_u64(r, AC_ACCEPTS, s->accepts);
 	set_u64(r, AC_UNACCEPTED, s->unaccepted);
@@ -361,7 +361,7 @@ static void row_service(struct arow *r, const struct pt_audit *a, const struct s
 	set_u64(r, AC_BYTES_OUT, s->bytes_out);
 }
 
-void audit_failures(const struct dst *d, char text[PT_AUDIT_FAILURES_LEN],
+void pt_audit_failures(const struct dst *d, char text[PT_AUDIT_FAILURES_LEN],
 		       char json[PT_AUDIT_FAILURES_LEN + 2])
 {
 	char *c = text, *j = json;
@@ -384,7 +384,7 @@ void audit_failures(const struct dst *d, char text[PT_AUDIT_FAILURES_LEN],
 
 static void row_failures(struct arow *r, const struct dst *d)
 {
-	audit_failures(d, r->fails, r->fails_json);
+	pt_audit_failures(d, r->fails, r->fails_json);
 	pt_cell_list(&r->c[AC_FAILURES], r->fails, r->fails_json);
 }
 
@@ -426,9 +426,9 @@ int pt_audit_rows(struct pt_audit *a, const struct pt_audit_meta *m,
 	int err;
 
 	r = malloc(sizeof(*r));
-	svcs = audit_sorted_svcs(a);
-	dsts = audit_sorted_dsts(a);
-	err = r && svcs && dsts ? audit_compute_findings(a) : -ENOMEM;
+	svcs = pt_audit_sorted_svcs(a);
+	dsts = pt_audit_sorted_dsts(a);
+	err = r && svcs && dsts ? pt_audit_compute_findings(a) : -ENOMEM;
 	if (r)
 		row.c = r->c;
 	if (!err) {

@@ -24,7 +24,7 @@ static struct scan *scan_for(struct pt_audit *a, const struct pt_flow *f)
 	i = pt_hmap_get(&a->scan_idx, &k);
 	if (i)
 		return a->scans[*i];
-	if (audit_reserve(&a->scans, &a->cscans, a->nscans, sizeof(*a->scans)))
+	if (pt_audit_reserve(&a->scans, &a->cscans, a->nscans, sizeof(*a->scans)))
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -42,7 +42,7 @@ static struct scan *scan_for(struct pt_audit *a, const struct pt_flow *f)
 	return s;
 }
 
-void audit_scan_free(struct scan *s)
+void pt_audit_scan_free(struct scan *s)
 {
 	pt_hmap_free(&s->idx);
 	free(s->nodes);
@@ -83,7 +83,7 @@ static void scan_append(struct scan *s, int32_t i)
  * ports it hit within the last window (inclusive: a hit exactly window_ns
  * before still counts) and keep the peak.
  */
-int audit_scan_reset(struct pt_audit *a, const struct pt_flow *f)
+int pt_audit_scan_reset(struct pt_audit *a, const struct pt_flow *f)
 {
 	const struct pt_event *e = f->ev;
 	struct scan *s = scan_for(a, f);
@@ -105,7 +105,7 @@ int audit_scan_reset(struct pt_audit *a, const struct pt_flow *f)
 		ts = s->nodes[s->tail].ts;
 
 	key = (uint32_t)e->proto << 16 | e->server_port;
-	if (audit_reserve(&s->nodes, &s->cap, s->nnodes, sizeof(*s->nodes)))
+	if (pt_audit_reserve(&s->nodes, &s->cap, s->nnodes, sizeof(*s->nodes)))
 		return -ENOMEM;
 	ret = pt_hmap_put(&s->idx, &key, (uint32_t)s->nnodes, &slot);
 	if (ret < 0)

@@ -17,7 +17,7 @@
 /* ---- terminal table -------------------------------------------------------- */
 
 /*
- * Cells are built first, escaped (esc_term: comm and anything else not
+ * Cells are built first, escaped (pt_esc_term: comm and anything else not
  * ours), then printed with each column as wide as its widest cell.
  */
 struct ttab {
@@ -30,7 +30,7 @@ struct ttab {
 
 static void tt_put(struct ttab *t, char *cell)
 {
-	if (!cell || audit_reserve(&t->cells, &t->cap, t->ncells, sizeof(*t->cells))) {
+	if (!cell || pt_audit_reserve(&t->cells, &t->cap, t->ncells, sizeof(*t->cells))) {
 		free(cell);
 		t->err = -ENOMEM;
 		return;
@@ -55,7 +55,7 @@ static void tt_esc(struct ttab *t, const char *s, size_t len)
 	char *buf = malloc(ESC_BUF_SIZE(len));
 
 	if (buf)
-		esc_term(buf, ESC_BUF_SIZE(len), s, len);
+		pt_esc_term(buf, ESC_BUF_SIZE(len), s, len);
 	tt_put(t, buf);
 }
 
@@ -143,7 +143,7 @@ static void tt_procs(struct ttab *t, const struct procset *ps)
 	for (i = 0; i < ps->ncomms; i++) {
 		if (i)
 			*p++ = ',';
-		p += esc_term(p, ESC_BUF_SIZE(PT_COMM_LEN), ps->comms[i], PT_COMM_LEN);
+		p += pt_esc_term(p, ESC_BUF_SIZE(PT_COMM_LEN), ps->comms[i], PT_COMM_LEN);
 	}
 	*p++ = '[';
 	for (i = 0; i < ps->npids; i++) {
@@ -159,7 +159,7 @@ static void tt_procs(struct ttab *t, const struct procset *ps)
 
 static void tt_hint(struct ttab *t, const struct pt_audit *a, const struct ep_key *k)
 {
-	const char *name = audit_service_hint(a, k);
+	const char *name = pt_audit_service_hint(a, k);
 	char buf[64];
 
 	if (!name) {
@@ -167,7 +167,7 @@ static void tt_hint(struct ttab *t, const struct pt_audit *a, const struct ep_ke
 		return;
 	}
 	/* the "?" says it is a guess from the port number */
-	esc_term(buf, sizeof(buf) - 1, name, strlen(name));
+	pt_esc_term(buf, sizeof(buf) - 1, name, strlen(name));
 	tt_printf(t, "%s?", buf);
 }
 
@@ -175,7 +175,7 @@ static void tt_endpoint(struct ttab *t, const char *addr, uint16_t port)
 {
 	char ep[INET6_ADDRSTRLEN + 8];
 
-	audit_endpoint(ep, sizeof(ep), addr, port);
+	pt_audit_endpoint(ep, sizeof(ep), addr, port);
 	tt_printf(t, "%s", ep);
 }
 
@@ -246,9 +246,9 @@ static int table_services(struct pt_audit *a, FILE *out, struct svc **svcs,
 		tt_endpoint(&t, s->addr, s->key.port);
 		tt_hint(&t, a, &s->key);
 		tt_procs(&t, &s->procs);
-		tt_printf(&t, "%s", audit_svc_state_str(s->state));
+		tt_printf(&t, "%s", pt_audit_svc_state_str(s->state));
 		tt_printf(&t, "%s", !s->bound_known ? "?" : s->bound ? "yes" : "no");
-		tt_printf(&t, "%s", audit_in_range(s->key.port, s->eph_lo, s->eph_hi) ? "yes" : "no");
+		tt_printf(&t, "%s", pt_audit_in_range(s->key.port, s->eph_lo, s->eph_hi) ? "yes" : "no");
 		tt_printf(&t, "%" PRIu64, s->accepts);
 		tt_printf(&t, "%zu", s->clients.len);
 		tt_printf(&t, "%zu", s->cports.len);
@@ -285,14 +285,14 @@ static int table_outbound(struct pt_audit *a, FILE *out, struct dst **dsts,
 		tt_printf(&t, "%s", head[c]);
 	for (i = 0; i < a->ndsts; i++) {
 		const struct dst *d = dsts[i];
-		uint32_t range = audit_range_size(d->k_lo, d->k_hi);
+		uint32_t range = pt_audit_range_size(d->k_lo, d->k_hi);
 
 		tt_printf(&t, "%s", pt_proto_str(d->key.proto));
 		tt_endpoint(&t, d->addr, d->key.port);
 		tt_hint(&t, a, &d->key);
 		tt_procs(&t, &d->procs);
 		tt_printf(&t, "%" PRIu64, d->connects);
-		audit_failures(d, fails, fails_json);
+		pt_audit_failures(d, fails, fails_json);
 		tt_printf(&t, "%s", fails[0] ? fails : "-");
 		if (d->key.proto == PT_PROTO_TCP && range)
 			tt_printf(&t, "%" PRIu32 "/%" PRIu32, d->eph_peak, range);
@@ -317,8 +317,8 @@ static int table_findings(struct pt_audit *a, FILE *out)
 	for (i = 0; i < a->nfinds; i++) {
 		const struct pt_finding *f = &a->finds[i];
 
-		esc_term(subject, sizeof(subject), f->subject, sizeof(f->subject));
-		esc_term(detail, sizeof(detail), f->detail, sizeof(f->detail));
+		pt_esc_term(subject, sizeof(subject), f->subject, sizeof(f->subject));
+		pt_esc_term(detail, sizeof(detail), f->detail, sizeof(f->detail));
 		errno = 0;
 		if (fprintf(out, "  %2zu. [%s] %s: %s\n      %s\n", i + 1,
 			    pt_severity_str(f->severity), f->rule, subject, detail) < 0)
@@ -330,22 +330,22 @@ static int table_findings(struct pt_audit *a, FILE *out)
 int pt_audit_write_table(struct pt_audit *a, FILE *out, const struct pt_audit_meta *m)
 {
 	char host[ESC_BUF_SIZE(64)];
-	struct svc **svcs = audit_sorted_svcs(a);
-	struct dst **dsts = audit_sorted_dsts(a);
+	struct svc **svcs = pt_audit_sorted_svcs(a);
+	struct dst **dsts = pt_audit_sorted_dsts(a);
 	bool one_day = m->start && m->end && strlen(m->start) >= 10 &&
 		       !strncmp(m->start, m->end, 10);
 	bool netns = many_netns(a);
-	int err = svcs && dsts ? audit_compute_findings(a) : -ENOMEM;
+	int err = svcs && dsts ? pt_audit_compute_findings(a) : -ENOMEM;
 
 	if (err)
 		goto out;
-	esc_term(host, sizeof(host), m->host ? m->host : "-", 64);
+	pt_esc_term(host, sizeof(host), m->host ? m->host : "-", 64);
 	errno = 0;
 	fprintf(out, "porttrace audit: host %s, %s to %s, %" PRIu64 " events, %"
 		PRIu64 " lost (%s)\n", host, m->start ? m->start : "-",
 		m->end ? m->end : "-", m->events, m->lost,
 		a->err ? "incomplete: out of memory" :
-		audit_complete(a, m) ? "complete" : "incomplete");
+		pt_audit_complete(a, m) ? "complete" : "incomplete");
 	fprintf(out, "porttrace %s, ephemeral ports: %s; service names are hints (?)\n",
 		m->version ? m->version : "-",
 		m->ephemeral_mode ? m->ephemeral_mode : "-");

@@ -17,7 +17,7 @@ static enum pt_evidence evidence_of_src(unsigned int src)
 	}
 }
 
-void classify_port(const struct pt_eph_policy *pol, uint16_t port,
+void pt_classify_port(const struct pt_eph_policy *pol, uint16_t port,
 		   unsigned int origin, unsigned int src, uint16_t lo, uint16_t hi,
 		   bool reserved, enum pt_port_class *cls, enum pt_evidence *evid)
 {
@@ -42,14 +42,14 @@ void classify_port(const struct pt_eph_policy *pol, uint16_t port,
 	}
 }
 
-enum pt_flow_class flow_class_of(enum pt_port_class client, enum pt_port_class server)
+enum pt_flow_class pt_flow_class_of(enum pt_port_class client, enum pt_port_class server)
 {
 	if (client == PT_PORT_EPHEMERAL)
 		return server == PT_PORT_STATIC ? PT_FLOW_EPH_TO_STATIC : PT_FLOW_EPH_TO_EPH;
 	return server == PT_PORT_STATIC ? PT_FLOW_STATIC_TO_STATIC : PT_FLOW_STATIC_TO_EPH;
 }
 
-void classify_flow(const struct pt_eph_policy *pol, struct pt_flow *f)
+void pt_classify_flow(const struct pt_eph_policy *pol, struct pt_flow *f)
 {
 	const struct pt_event *ev = f->ev;
 
@@ -60,13 +60,13 @@ void classify_flow(const struct pt_eph_policy *pol, struct pt_flow *f)
 		f->eph_lo = pol->lo;
 		f->eph_hi = pol->hi;
 	}
-	classify_port(pol, ev->client_port, ev->client_origin, ev->client_src,
+	pt_classify_port(pol, ev->client_port, ev->client_origin, ev->client_src,
 		      ev->eph_lo, ev->eph_hi, ev->flags & PT_F_CLIENT_RESERVED,
 		      &f->client_class, &f->client_evidence);
-	classify_port(pol, ev->server_port, ev->server_origin, ev->server_src,
+	pt_classify_port(pol, ev->server_port, ev->server_origin, ev->server_src,
 		      ev->eph_lo, ev->eph_hi, ev->flags & PT_F_SERVER_RESERVED,
 		      &f->server_class, &f->server_evidence);
-	f->flow_class = flow_class_of(f->client_class, f->server_class);
+	f->flow_class = pt_flow_class_of(f->client_class, f->server_class);
 }
 
 static void format_addr(const uint8_t a[16], char *buf, size_t n)
@@ -92,7 +92,7 @@ static void format_addr(const uint8_t a[16], char *buf, size_t n)
 	}
 }
 
-void format_time(int64_t real_ns, char *buf, size_t n)
+void pt_format_time(int64_t real_ns, char *buf, size_t n)
 {
 	/* records come in bursts within one second: format the date once */
 	static time_t last_secs = -1;
@@ -137,13 +137,13 @@ int64_t mono_to_real_offset(void)
 	       (real.tv_nsec - mono.tv_nsec);
 }
 
-void decode_event(const struct pt_event *ev, int64_t mono_to_real_ns,
+void pt_decode_event(const struct pt_event *ev, int64_t mono_to_real_ns,
 		  const struct pt_eph_policy *pol, struct pt_flow *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->ev = ev;
-	format_time((int64_t)ev->ts_ns + mono_to_real_ns, f->time, sizeof(f->time));
+	pt_format_time((int64_t)ev->ts_ns + mono_to_real_ns, f->time, sizeof(f->time));
 	format_addr(ev->client_addr, f->client_addr, sizeof(f->client_addr));
 	format_addr(ev->server_addr, f->server_addr, sizeof(f->server_addr));
-	classify_flow(pol, f);
+	pt_classify_flow(pol, f);
 }

@@ -106,7 +106,7 @@ static size_t finish(struct esc_out *o)
 	return o->len;
 }
 
-size_t esc_term(char *dst, size_t n, const char *src, size_t srclen)
+size_t pt_esc_term(char *dst, size_t n, const char *src, size_t srclen)
 {
 	struct esc_out o = { .dst = dst, .lim = n };
 	size_t len = input_len(src, srclen), i;
@@ -154,7 +154,7 @@ static const unsigned char json_plain[256] = {
 	[0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
 };
 
-size_t esc_json(char *dst, size_t n, const char *src, size_t srclen)
+size_t pt_esc_json(char *dst, size_t n, const char *src, size_t srclen)
 {
 	struct esc_out o = { .dst = dst, .lim = n };
 	size_t len, i, u;
@@ -274,12 +274,12 @@ static size_t csv_cell(char *dst, size_t n, const char *src, size_t srclen,
 	return finish(&o);
 }
 
-size_t esc_csv(char *dst, size_t n, const char *src, size_t srclen)
+size_t pt_esc_csv(char *dst, size_t n, const char *src, size_t srclen)
 {
 	return csv_cell(dst, n, src, srclen, true);
 }
 
-size_t esc_csv_raw(char *dst, size_t n, const char *src, size_t srclen)
+size_t pt_esc_csv_raw(char *dst, size_t n, const char *src, size_t srclen)
 {
 	return csv_cell(dst, n, src, srclen, false);
 }

@@ -409,7 +409,7 @@ static int conn_walk(void *arg)
 	return iter_read(cw->link, cw->cb, cw->ctx);
 }
 
-int tracer_inventory(struct pt_tracer *t, enum pt_inventory pass, pt_inventory_fn cb, void *ctx)
+int pt_tracer_inventory(struct pt_tracer *t, enum pt_inventory pass, pt_inventory_fn cb, void *ctx)
 {
 	struct conn_walk cw = { .cb = cb, .ctx = ctx };
 	struct bpf_link *link;
@@ -449,7 +449,7 @@ int tracer_inventory(struct pt_tracer *t, enum pt_inventory pass, pt_inventory_f
 	return err;
 }
 
-int tracer_start(struct pt_tracer *t, const struct pt_options *o,
+int pt_tracer_start(struct pt_tracer *t, const struct pt_options *o,
 		 ring_buffer_sample_fn cb, void *ctx)
 {
 	int err, cgfd = -1;
@@ -480,7 +480,7 @@ int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 		if (cgfd < 0) {
 			char path[256];
 
-			esc_term(path, sizeof(path), o->cgroup, strlen(o->cgroup));
+			pt_esc_term(path, sizeof(path), o->cgroup, strlen(o->cgroup));
 			fprintf(stderr, "porttrace: cannot open --cgroup '%s': %s: give a cgroup v2 directory (under %s)\n",
 				path, strerror(-cgfd),
 				pt_cgroup2_mount() ? pt_cgroup2_mount() : "a cgroup2 mount");
@@ -516,13 +516,13 @@ int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 	if (!t->rb) {
 		err = -errno;
 		fprintf(stderr, "porttrace: failed to create ring buffer: %s\n", strerror(-err));
-		tracer_stop(t);
+		pt_tracer_stop(t);
 		return err;
 	}
 	return 0;
 }
 
-int tracer_poll(struct pt_tracer *t, int timeout_ms)
+int pt_tracer_poll(struct pt_tracer *t, int timeout_ms)
 {
 	int err = ring_buffer__poll(t->rb, timeout_ms);
 
@@ -531,7 +531,7 @@ int tracer_poll(struct pt_tracer *t, int timeout_ms)
 	return err == PT_DRAIN_PAUSE ? 0 : err;
 }
 
-int tracer_drain(struct pt_tracer *t)
+int pt_tracer_drain(struct pt_tracer *t)
 {
 	return ring_buffer__consume(t->rb);
 }
@@ -604,7 +604,7 @@ static int owed_unseen(struct pt_tracer *t, __u64 *unseen)
 	return 0;
 }
 
-void tracer_detach(struct pt_tracer *t)
+void pt_tracer_detach(struct pt_tracer *t)
 {
 	if (!t->skel || t->detached)
 		return;
@@ -613,7 +613,7 @@ void tracer_detach(struct pt_tracer *t)
 	owed_unseen(t, &t->lost_unseen);
 }
 
-void tracer_lost(const struct pt_tracer *t, struct pt_stats *st)
+void pt_tracer_lost(const struct pt_tracer *t, struct pt_stats *st)
 {
 	struct bpf_program *prog;
 	st->lost_ringbuf = counter_sum(t, PT_CNT_LOST_RINGBUF);
@@ -634,7 +634,7 @@ void tracer_lost(const struct pt_tracer *t, struct pt_stats *st)
 	st->lost = st->lost_ringbuf + st->lost_state + st->lost_recursion + st->lost_unseen;
 }
 
-void tracer_stop(struct pt_tracer *t)
+void pt_tracer_stop(struct pt_tracer *t)
 {
 	ring_buffer__free(t->rb);
 	porttrace_bpf__destroy(t->skel);

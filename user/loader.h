@@ -17,13 +17,13 @@ struct pt_tracer {
 	enum pt_attach_mode attached;	/* PT_ATTACH_BTF or PT_ATTACH_TRACEPOINT */
 	struct pt_kernel kernel;	/* what this kernel offers, probed at start */
 	bool detached;
-	__u64 lost_unseen;		/* set by tracer_detach() */
+	__u64 lost_unseen;		/* set by pt_tracer_detach() */
 };
 
 /* Check privileges and BTF, load and attach; negative errno after printing
  * one line that names the cause and the fix. A NULL cb makes no ring buffer
  * (--listeners). */
-int tracer_start(struct pt_tracer *t, const struct pt_options *o,
+int pt_tracer_start(struct pt_tracer *t, const struct pt_options *o,
 		 ring_buffer_sample_fn cb, void *ctx);
 
 /*
@@ -36,7 +36,7 @@ int tracer_start(struct pt_tracer *t, const struct pt_options *o,
 /* Wait up to timeout_ms, then consume whatever is in the ring: records are
  * submitted without wakeups, so the timeout is what bounds latency. A pause
  * (PT_DRAIN_PAUSE) returns 0. */
-int tracer_poll(struct pt_tracer *t, int timeout_ms);
+int pt_tracer_poll(struct pt_tracer *t, int timeout_ms);
 
 typedef int (*pt_inventory_fn)(void *ctx, const struct pt_event *ev);
 
@@ -45,20 +45,20 @@ typedef int (*pt_inventory_fn)(void *ctx, const struct pt_event *ev);
  * evidence for later flows, open TCP connections get their close reported,
  * and each record the walk makes is passed to cb (may be NULL).
  */
-int tracer_inventory(struct pt_tracer *t, enum pt_inventory pass, pt_inventory_fn cb, void *ctx);
+int pt_tracer_inventory(struct pt_tracer *t, enum pt_inventory pass, pt_inventory_fn cb, void *ctx);
 
 /*
  * Stop tracing: detach every program, then count the close records owed for
  * connections that ended without the kernel running porttrace (lost_unseen).
  */
-void tracer_detach(struct pt_tracer *t);
+void pt_tracer_detach(struct pt_tracer *t);
 
 /* Consume what is left after tracing stopped. */
-int tracer_drain(struct pt_tracer *t);
+int pt_tracer_drain(struct pt_tracer *t);
 
 /* Fill st's lost counters: ring buffer full + programs skipped by the kernel. */
-void tracer_lost(const struct pt_tracer *t, struct pt_stats *st);
+void pt_tracer_lost(const struct pt_tracer *t, struct pt_stats *st);
 
-void tracer_stop(struct pt_tracer *t);
+void pt_tracer_stop(struct pt_tracer *t);
 
 #endif /* PT_LOADER_H */

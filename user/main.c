@@ -109,7 +109,7 @@ static int handle_record(struct run *r, const struct pt_event *ev)
 	struct pt_flow f;
 	int err;
 
-	decode_event(ev, r->mono_to_real, &r->opts->eph, &f);
+	pt_decode_event(ev, r->mono_to_real, &r->opts->eph, &f);
 	if (!flow_wanted(r->opts, &f))
 		return 0;
 	if (ev->attribution != PT_ATTR_NONE && ev->cgroup_id)
@@ -117,7 +117,7 @@ static int handle_record(struct run *r, const struct pt_event *ev)
 	if (r->audit)
 		err = pt_audit_add(r->audit, &f);
 	else
-		err = outputs_write_flow(r->out, &f);
+		err = pt_outputs_write_flow(r->out, &f);
 	if (err)
 		return err;
 	r->events++;
@@ -203,11 +203,11 @@ static int inventory(struct pt_tracer *t, struct run *r, struct inventory *inv)
 
 	inv->run = r;
 	if (m == PT_MODE_LISTENERS)
-		return tracer_inventory(t, PT_INV_LISTENERS, take_listener, inv);
-	err = tracer_inventory(t, PT_INV_SERVICES, audit ? take_listener : NULL, inv);
+		return pt_tracer_inventory(t, PT_INV_LISTENERS, take_listener, inv);
+	err = pt_tracer_inventory(t, PT_INV_SERVICES, audit ? take_listener : NULL, inv);
 	if (err)
 		return err;
-	return tracer_inventory(t, PT_INV_CONNECTIONS,
+	return pt_tracer_inventory(t, PT_INV_CONNECTIONS,
 				audit || m == PT_MODE_CONNECTIONS ? take_connection : NULL, inv);
 }
 
@@ -240,7 +240,7 @@ static double now_s(void)
 
 static void now_rfc3339(char buf[32])
 {
-	format_time(mono_to_real_offset() + (int64_t)(now_s() * 1e9), buf, 32);
+	pt_format_time(mono_to_real_offset() + (int64_t)(now_s() * 1e9), buf, 32);
 }
 
 static const char *ephemeral_mode(const struct pt_eph_policy *pol, char *buf, size_t n)
@@ -288,7 +288,7 @@ static int audit_report(struct pt_tracer *t, struct run *r, bool final)
 		.clear = !final && isatty(STDOUT_FILENO),
 	};
 
-	tracer_lost(t, &st);
+	pt_tracer_lost(t, &st);
 	gethostname(host, sizeof(host) - 1);
 	now_rfc3339(end);
 	m.host = host;
@@ -298,7 +298,7 @@ static int audit_report(struct pt_tracer *t, struct run *r, bool final)
 	m.end = end;
 	m.events = r->events;
 	m.lost = st.lost;
-	return outputs_write_report(r->out, &(struct pt_report){
+	return pt_outputs_write_report(r->out, &(struct pt_report){
 		.rows = report_rows, .table = report_table, .arg = &c,
 	});
 }
@@ -312,17 +312,17 @@ static int trace_loop(struct pt_tracer *t, struct run *r)
 
 	while (!exiting) {
 		r->batch = 0;
-		err = tracer_poll(t, POLL_MS);
+		err = pt_tracer_poll(t, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "porttrace: failed to poll ring buffer: %s\n", strerror(-err));
 			return err;
 		}
 		if (reopen) {
 			reopen = 0;
-			outputs_reopen(r->out);
+			pt_outputs_reopen(r->out);
 		}
 		/* never hold a record back longer than one poll */
-		if (!r->audit && outputs_batch_end(r->out))
+		if (!r->audit && pt_outputs_batch_end(r->out))
 			break;
 		r->written = r->events;
 		if (next_snapshot && now_s() >= next_snapshot) {
@@ -343,18 +343,18 @@ static int finish(struct pt_tracer *t, struct run *r)
 	struct pt_stats st = {};
 	int err = 0, file_err;
 
-	tracer_detach(t);
+	pt_tracer_detach(t);
 	r->draining = true;
 	if (exiting != 2 && !(r->opts->count && r->events >= r->opts->count))
-		tracer_drain(t);
-	tracer_lost(t, &st);
+		pt_tracer_drain(t);
+	pt_tracer_lost(t, &st);
 	st.events = r->events;
 	now_rfc3339(st.time);
 	if (r->audit)
 		err = audit_report(t, r, true);
 	else if (st.lost)
-		outputs_write_stats(o, &st);
-	file_err = outputs_close(o);
+		pt_outputs_write_stats(o, &st);
+	file_err = pt_outputs_close(o);
 	if (!o->term_err)
 		r->written = r->events;
 
@@ -417,7 +417,7 @@ int main(int argc, char **argv)
 	if (err)
 		return 1;
 	/* a refused --write file is known before anything is traced */
-	err = outputs_open(&out, &opts, opts.mode == PT_MODE_AUDIT ? &pt_audit_shape : NULL);
+	err = pt_outputs_open(&out, &opts, opts.mode == PT_MODE_AUDIT ? &pt_audit_shape : NULL);
 	if (err)
 		return err == PT_OUTPUTS_USAGE ? 2 : 1;
 	run.opts = &opts;
@@ -431,12 +431,12 @@ int main(int argc, char **argv)
 		}
 	}
 
-	err = tracer_start(&tracer, &opts, snapshot ? NULL : handle_event, &run);
+	err = pt_tracer_start(&tracer, &opts, snapshot ? NULL : handle_event, &run);
 	if (err)
 		goto cleanup;
 	run.mono_to_real = mono_to_real_offset();
 	now_rfc3339(run.start);
-	err = outputs_start(&out);
+	err = pt_outputs_start(&out);
 	if (err)
 		goto done;
 
@@ -450,7 +450,7 @@ int main(int argc, char **argv)
 	out.tracing = false;
 done:
 	if (snapshot) {
-		int cerr = outputs_close(&out);
+		int cerr = pt_outputs_close(&out);
 
 		if (!err && out.term_err && out.term_err != -EPIPE) {
 			fprintf(stderr, "porttrace: failed to write output: %s\n", strerror(-out.term_err));
@@ -469,6 +469,6 @@ cleanup:
 		pt_outfile_abort(&out.of);
 	free(inv.seen);
 	pt_audit_free(run.audit);
-	tracer_stop(&tracer);
+	pt_tracer_stop(&tracer);
 	return err ? 1 : 0;
 }

@@ -108,7 +108,7 @@ static int fail(struct pt_options *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	esc_term(o->err, sizeof(o->err), raw, strlen(raw));
+	pt_esc_term(o->err, sizeof(o->err), raw, strlen(raw));
 	return -EINVAL;
 }
 

@@ -5,13 +5,13 @@
 #include <unistd.h>
 #include "outputs.h"
 
-static const struct sink_ops *ops_of(enum pt_output f)
+static const struct pt_sink_ops *ops_of(enum pt_output f)
 {
-	return f == PT_OUT_TABLE ? &sink_table_ops :
-	       f == PT_OUT_CSV ? &sink_csv_ops : &sink_json_ops;
+	return f == PT_OUT_TABLE ? &pt_sink_table_ops :
+	       f == PT_OUT_CSV ? &pt_sink_csv_ops : &pt_sink_json_ops;
 }
 
-int outputs_open(struct pt_outputs *o, const struct pt_options *opts,
+int pt_outputs_open(struct pt_outputs *o, const struct pt_options *opts,
 		 const struct pt_row_shape *report)
 {
 	bool records = !report;
@@ -72,7 +72,7 @@ int outputs_open(struct pt_outputs *o, const struct pt_options *opts,
 	return 0;
 }
 
-void outputs_file_failed(struct pt_outputs *o, int err)
+void pt_outputs_file_failed(struct pt_outputs *o, int err)
 {
 	if (o->file_failed)
 		return;
@@ -98,15 +98,15 @@ void outputs_file_failed(struct pt_outputs *o, int err)
 static int settle(struct pt_outputs *o, int file_err, int term_err)
 {
 	if (file_err)
-		outputs_file_failed(o, file_err);
+		pt_outputs_file_failed(o, file_err);
 	if (term_err)
 		o->term_err = term_err;
 	return term_err;
 }
 
-int outputs_start(struct pt_outputs *o)
+int pt_outputs_start(struct pt_outputs *o)
 {
-	struct sink *f = FILE_SINK(o), *t = TERM_SINK(o);
+	struct pt_sink *f = FILE_SINK(o), *t = TERM_SINK(o);
 
 	/* a report's header comes with its first row: a run that ends before
 	 * its report leaves no lone header behind */
@@ -115,49 +115,49 @@ int outputs_start(struct pt_outputs *o)
 	return settle(o, f ? f->ops->open(f) : 0, t ? t->ops->open(t) : 0);
 }
 
-int outputs_write_flow(struct pt_outputs *o, const struct pt_flow *flow)
+int pt_outputs_write_flow(struct pt_outputs *o, const struct pt_flow *flow)
 {
-	struct sink *f = FILE_SINK(o), *t = TERM_SINK(o);
+	struct pt_sink *f = FILE_SINK(o), *t = TERM_SINK(o);
 
 	return settle(o, f ? f->ops->write_flow(f, flow) : 0,
 		      t ? t->ops->write_flow(t, flow) : 0);
 }
 
-int outputs_write_stats(struct pt_outputs *o, const struct pt_stats *st)
+int pt_outputs_write_stats(struct pt_outputs *o, const struct pt_stats *st)
 {
-	struct sink *f = FILE_SINK(o), *t = TERM_SINK(o);
+	struct pt_sink *f = FILE_SINK(o), *t = TERM_SINK(o);
 
 	return settle(o, f ? f->ops->write_stats(f, st) : 0,
 		      t ? t->ops->write_stats(t, st) : 0);
 }
 
-int outputs_batch_end(struct pt_outputs *o)
+int pt_outputs_batch_end(struct pt_outputs *o)
 {
 	int err;
 
 	if (o->file.ops) {
 		err = pt_outfile_flush(&o->of);
 		if (err)
-			outputs_file_failed(o, err);
+			pt_outputs_file_failed(o, err);
 	}
 	if (!o->term_err && fflush(o->out))
 		o->term_err = -errno;
 	return o->term_err;
 }
 
-int outputs_write_report(struct pt_outputs *o, const struct pt_report *rep)
+int pt_outputs_write_report(struct pt_outputs *o, const struct pt_report *rep)
 {
-	struct sink *f = FILE_SINK(o), *t = TERM_SINK(o);
+	struct pt_sink *f = FILE_SINK(o), *t = TERM_SINK(o);
 	int ferr = 0, terr = 0;
 
 	if (t) {
 		terr = o->term_format == PT_OUT_TABLE ? rep->table(rep->arg, t->out) :
-			rep->rows(rep->arg, sink_emit_row, t);
+			rep->rows(rep->arg, pt_sink_emit_row, t);
 		if (!terr && fflush(o->out))
 			terr = -errno;
 	}
 	if (f) {
-		ferr = rep->rows(rep->arg, sink_emit_row, f);
+		ferr = rep->rows(rep->arg, pt_sink_emit_row, f);
 		if (!ferr)
 			ferr = pt_outfile_flush(&o->of);
 	}
@@ -165,7 +165,7 @@ int outputs_write_report(struct pt_outputs *o, const struct pt_report *rep)
 	return o->term_err == -EPIPE ? 0 : o->term_err;
 }
 
-void outputs_reopen(struct pt_outputs *o)
+void pt_outputs_reopen(struct pt_outputs *o)
 {
 	int err;
 
@@ -174,7 +174,7 @@ void outputs_reopen(struct pt_outputs *o)
 		return;
 	err = pt_outfile_reopen(&o->of);
 	if (err) {
-		outputs_file_failed(o, err);
+		pt_outputs_file_failed(o, err);
 		return;
 	}
 	o->file.out = o->of.fp;
@@ -184,11 +184,11 @@ void outputs_reopen(struct pt_outputs *o)
 	if (o->file.ops && o->of.fresh && !o->report) {
 		err = o->file.ops->open(&o->file);
 		if (err)
-			outputs_file_failed(o, err);
+			pt_outputs_file_failed(o, err);
 	}
 }
 
-int outputs_close(struct pt_outputs *o)
+int pt_outputs_close(struct pt_outputs *o)
 {
 	int err = 0;
 
@@ -209,7 +209,7 @@ int outputs_close(struct pt_outputs *o)
 	if (o->file.ops) {
 		err = o->file.ops->close(&o->file);
 		if (err)
-			outputs_file_failed(o, err);
+			pt_outputs_file_failed(o, err);
 	}
 	if (o->file_open && o->file_failed) {
 		/* a failed report never creates or replaces its target */

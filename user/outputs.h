@@ -15,8 +15,8 @@
 #include "sink.h"
 
 struct pt_outputs {
-	struct sink term;	/* stdout; ops NULL when the terminal gets no records */
-	struct sink file;	/* -w; ops NULL without one */
+	struct pt_sink term;	/* stdout; ops NULL when the terminal gets no records */
+	struct pt_sink file;	/* -w; ops NULL without one */
 	struct pt_outfile of;
 	/* stdout: a terminal's own stream, else a row stream over fd 1 (so),
 	 * which writes whole rows only, as a -w file does */
@@ -41,7 +41,7 @@ struct pt_report {
 	void *arg;
 };
 
-/* outputs_open(): the -w format cannot be told, a usage error (exit 2) */
+/* pt_outputs_open(): the -w format cannot be told, a usage error (exit 2) */
 #define PT_OUTPUTS_USAGE	(-EDOM)
 
 /*
@@ -50,16 +50,16 @@ struct pt_report {
  * the columns of the report they get instead (audit). Prints the reason and
  * returns -errno.
  */
-int outputs_open(struct pt_outputs *o, const struct pt_options *opts,
+int pt_outputs_open(struct pt_outputs *o, const struct pt_options *opts,
 		 const struct pt_row_shape *report);
 
 /* Write headers (a record sink's open). */
-int outputs_start(struct pt_outputs *o);
+int pt_outputs_start(struct pt_outputs *o);
 
 /* One record to every live sink; a negative return means stop (stdout failed). */
-int outputs_write_flow(struct pt_outputs *o, const struct pt_flow *f);
+int pt_outputs_write_flow(struct pt_outputs *o, const struct pt_flow *f);
 
-int outputs_write_stats(struct pt_outputs *o, const struct pt_stats *st);
+int pt_outputs_write_stats(struct pt_outputs *o, const struct pt_stats *st);
 
 /*
  * A report, whole, to every sink: its rows as JSON Lines or CSV (a file's
@@ -67,18 +67,18 @@ int outputs_write_stats(struct pt_outputs *o, const struct pt_stats *st);
  * file is flushed after it. Returns the terminal's error (0 once its reader
  * went away: that ends the run quietly).
  */
-int outputs_write_report(struct pt_outputs *o, const struct pt_report *rep);
+int pt_outputs_write_report(struct pt_outputs *o, const struct pt_report *rep);
 
 /* After each ring-buffer batch: flush, so nothing waits longer than a poll. */
-int outputs_batch_end(struct pt_outputs *o);
+int pt_outputs_batch_end(struct pt_outputs *o);
 
 /* SIGHUP: reopen the -w file (log rotation). */
-void outputs_reopen(struct pt_outputs *o);
+void pt_outputs_reopen(struct pt_outputs *o);
 
 /* Close the sinks and commit the file; 0, or the first file error. */
-int outputs_close(struct pt_outputs *o);
+int pt_outputs_close(struct pt_outputs *o);
 
 /* The file sink failed: warn once, stop using it. */
-void outputs_file_failed(struct pt_outputs *o, int err);
+void pt_outputs_file_failed(struct pt_outputs *o, int err);
 
 #endif /* PT_OUTPUTS_H */

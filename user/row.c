@@ -83,7 +83,7 @@ void pt_row_json(struct pt_line *l, const struct pt_row *r)
 		switch (c->t) {
 		case PT_CELL_STR:
 			pt_line_put(l, "\"", 1);
-			pt_line_esc(l, esc_json, c->s, c->len);
+			pt_line_esc(l, pt_esc_json, c->s, c->len);
 			pt_line_put(l, "\"", 1);
 			break;
 		case PT_CELL_NUM:
@@ -102,7 +102,7 @@ void pt_row_json(struct pt_line *l, const struct pt_row *r)
 
 void pt_row_csv(struct pt_line *l, const struct pt_row *r, bool raw)
 {
-	size_t (*esc)(char *, size_t, const char *, size_t) = raw ? esc_csv_raw : esc_csv;
+	size_t (*esc)(char *, size_t, const char *, size_t) = raw ? pt_esc_csv_raw : pt_esc_csv;
 
 	for (size_t i = 0; i < r->shape->ncols; i++) {
 		const struct pt_cell *c = &r->c[i];

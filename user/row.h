@@ -131,7 +131,7 @@ static inline void pt_line_put_word(struct pt_line *l, const char s[PT_KEY_WIDTH
 	l->len += n;
 }
 
-/* append s escaped by esc (esc_json/esc_csv); never truncates silently */
+/* append s escaped by esc (pt_esc_json/pt_esc_csv); never truncates silently */
 void pt_line_esc(struct pt_line *l,
 		 size_t (*esc)(char *, size_t, const char *, size_t),
 		 const char *s, size_t len);

@@ -12,21 +12,21 @@
 #include "flow.h"
 #include "row.h"
 
-struct sink;
+struct pt_sink;
 
-struct sink_ops {
+struct pt_sink_ops {
 	/* write the header of s->shape, if the format has one */
-	int (*open)(struct sink *s);
-	int (*write_flow)(struct sink *s, const struct pt_flow *f);
+	int (*open)(struct pt_sink *s);
+	int (*write_flow)(struct pt_sink *s, const struct pt_flow *f);
 	/* one row of s->shape; the header first when open() has not run.
 	 * The table has no generic layout: -ENOTSUP (the audit lays out its own) */
-	int (*write_row)(struct sink *s, const struct pt_row *r);
-	int (*write_stats)(struct sink *s, const struct pt_stats *st);
-	int (*close)(struct sink *s);
+	int (*write_row)(struct pt_sink *s, const struct pt_row *r);
+	int (*write_stats)(struct pt_sink *s, const struct pt_stats *st);
+	int (*close)(struct pt_sink *s);
 };
 
-struct sink {
-	const struct sink_ops *ops;
+struct pt_sink {
+	const struct pt_sink_ops *ops;
 	FILE *out;
 	bool line_flush;	/* flush after every record (a terminal) */
 	bool lifetime;		/* table: one line per finished flow (--lifetime) */
@@ -39,15 +39,15 @@ struct sink {
 };
 
 /* for a row producer that takes a callback: ctx is the sink */
-static inline int sink_emit_row(void *ctx, const struct pt_row *r)
+static inline int pt_sink_emit_row(void *ctx, const struct pt_row *r)
 {
-	struct sink *s = ctx;
+	struct pt_sink *s = ctx;
 
 	return s->ops->write_row(s, r);
 }
 
-extern const struct sink_ops sink_table_ops;
-extern const struct sink_ops sink_json_ops;
-extern const struct sink_ops sink_csv_ops;
+extern const struct pt_sink_ops pt_sink_table_ops;
+extern const struct pt_sink_ops pt_sink_json_ops;
+extern const struct pt_sink_ops pt_sink_csv_ops;
 
 #endif /* PT_SINK_H */

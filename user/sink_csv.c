@@ -2,7 +2,7 @@
 /*
  * CSV sink, RFC 4180: a header row, CRLF line ends, the JSON keys as column
  * names in the same order (both come from record.c). A field that does not
- * apply is an empty cell. Every string cell goes through esc_csv: comm is
+ * apply is an empty cell. Every string cell goes through pt_esc_csv: comm is
  * hostile, and nothing else may ever start a formula either. --csv-raw
  * (s->csv_raw) keeps the quoting and escapes but drops the "'" prefix.
  */
@@ -12,7 +12,7 @@
 #include "sink.h"
 
 /* A buffered stream may report a failed write only at a later flush. */
-static int csv_result(struct sink *s, int ret)
+static int csv_result(struct pt_sink *s, int ret)
 {
 	if (ret >= 0 && s->line_flush && fflush(s->out))
 		ret = -1;
@@ -21,17 +21,17 @@ static int csv_result(struct sink *s, int ret)
 	return 0;
 }
 
-static int csv_put_line(struct sink *s, const struct pt_line *l)
+static int csv_put_line(struct pt_sink *s, const struct pt_line *l)
 {
 	return pt_line_write(l, s->out, s->line_flush);
 }
 
-static const struct pt_row_shape *shape_of(const struct sink *s)
+static const struct pt_row_shape *shape_of(const struct pt_sink *s)
 {
 	return s->shape ? s->shape : &pt_record_shape;
 }
 
-static int csv_open(struct sink *s)
+static int csv_open(struct pt_sink *s)
 {
 	struct pt_line l = { .len = 0 };
 	int ret;
@@ -43,7 +43,7 @@ static int csv_open(struct sink *s)
 	return ret;
 }
 
-static int csv_put_row(struct sink *s, const struct pt_row *r)
+static int csv_put_row(struct pt_sink *s, const struct pt_row *r)
 {
 	struct pt_line l = { .len = 0 };
 
@@ -51,7 +51,7 @@ static int csv_put_row(struct sink *s, const struct pt_row *r)
 	return csv_put_line(s, &l);
 }
 
-static int csv_write_row(struct sink *s, const struct pt_row *r)
+static int csv_write_row(struct pt_sink *s, const struct pt_row *r)
 {
 	int ret = s->headed ? 0 : csv_open(s);
 
@@ -62,7 +62,7 @@ static int csv_write_row(struct sink *s, const struct pt_row *r)
 	return ret;
 }
 
-static int csv_write_flow(struct sink *s, const struct pt_flow *f)
+static int csv_write_flow(struct pt_sink *s, const struct pt_flow *f)
 {
 	struct pt_record r;
 	struct pt_row row;
@@ -77,7 +77,7 @@ static int csv_write_flow(struct sink *s, const struct pt_flow *f)
 }
 
 /* Same columns as a flow row so the file stays rectangular for any reader. */
-static int csv_write_stats(struct sink *s, const struct pt_stats *st)
+static int csv_write_stats(struct pt_sink *s, const struct pt_stats *st)
 {
 	struct pt_record r;
 	struct pt_row row;
@@ -87,13 +87,13 @@ static int csv_write_stats(struct sink *s, const struct pt_stats *st)
 	return csv_put_row(s, &row);
 }
 
-static int csv_close(struct sink *s)
+static int csv_close(struct pt_sink *s)
 {
 	errno = 0;
 	return csv_result(s, fflush(s->out) ? -1 : 0);
 }
 
-const struct sink_ops sink_csv_ops = {
+const struct pt_sink_ops pt_sink_csv_ops = {
 	.open = csv_open,
 	.write_flow = csv_write_flow,
 	.write_row = csv_write_row,

@@ -15,7 +15,7 @@
  * ferror() is checked as well as the return value. errno was cleared by the
  * caller: zero here means stdio failed without saying why.
  */
-static int json_result(struct sink *s, int ret)
+static int json_result(struct pt_sink *s, int ret)
 {
 	if (ret >= 0 && s->line_flush && fflush(s->out))
 		ret = -1;
@@ -24,13 +24,13 @@ static int json_result(struct sink *s, int ret)
 	return 0;
 }
 
-static int json_open(struct sink *s)
+static int json_open(struct pt_sink *s)
 {
 	(void)s;
 	return 0;
 }
 
-static int json_put_line(struct sink *s, const struct pt_line *l)
+static int json_put_line(struct pt_sink *s, const struct pt_line *l)
 {
 	int ret = pt_line_write(l, s->out, s->line_flush);
 
@@ -39,7 +39,7 @@ static int json_put_line(struct sink *s, const struct pt_line *l)
 	return ret;
 }
 
-static int json_write_row(struct sink *s, const struct pt_row *r)
+static int json_write_row(struct pt_sink *s, const struct pt_row *r)
 {
 	struct pt_line l = { .len = 0 };
 
@@ -47,7 +47,7 @@ static int json_write_row(struct sink *s, const struct pt_row *r)
 	return json_put_line(s, &l);
 }
 
-static int json_write_flow(struct sink *s, const struct pt_flow *f)
+static int json_write_flow(struct pt_sink *s, const struct pt_flow *f)
 {
 	struct pt_record r;
 	struct pt_row row;
@@ -57,7 +57,7 @@ static int json_write_flow(struct sink *s, const struct pt_flow *f)
 	return json_write_row(s, &row);
 }
 
-static int json_write_stats(struct sink *s, const struct pt_stats *st)
+static int json_write_stats(struct pt_sink *s, const struct pt_stats *st)
 {
 	int ret;
 
@@ -72,13 +72,13 @@ static int json_write_stats(struct sink *s, const struct pt_stats *st)
 	return json_result(s, ret);
 }
 
-static int json_close(struct sink *s)
+static int json_close(struct pt_sink *s)
 {
 	errno = 0;
 	return json_result(s, fflush(s->out) ? -1 : 0);
 }
 
-const struct sink_ops sink_json_ops = {
+const struct pt_sink_ops pt_sink_json_ops = {
 	.open = json_open,
 	.write_flow = json_write_flow,
 	.write_row = json_write_row,

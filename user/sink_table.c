@@ -40,7 +40,7 @@
 #define TABLE_EP_LEN	(INET6_ADDRSTRLEN + 8)
 
 /* A buffered stream may report a failed write only at a later flush. */
-static int table_result(struct sink *s, int ret)
+static int table_result(struct pt_sink *s, int ret)
 {
 	if (ret >= 0 && s->line_flush && fflush(s->out))
 		ret = -1;
@@ -160,7 +160,7 @@ static void pid_comm(char *pid, size_t pidn, char *comm, size_t commn,
 		n += t;
 	}
 	/* the escaper never splits an escape, so cutting it here is safe */
-	esc_term(comm, commn, raw, n);
+	pt_esc_term(comm, commn, raw, n);
 }
 
 /*
@@ -186,7 +186,7 @@ static void bytes_short(char *buf, size_t n, uint64_t bytes)
 	snprintf(buf, n, "%" PRIu64 "%c", v, units[u]);
 }
 
-static int table_open(struct sink *s)
+static int table_open(struct pt_sink *s)
 {
 	int ret;
 
@@ -206,7 +206,7 @@ static int table_open(struct sink *s)
 	return table_result(s, ret);
 }
 
-static int write_event(struct sink *s, const struct pt_flow *f)
+static int write_event(struct pt_sink *s, const struct pt_flow *f)
 {
 	const struct pt_event *e = f->ev;
 	char comm[TABLE_COMM_W + 1], pid[12], time[9], class[32];
@@ -225,7 +225,7 @@ static int write_event(struct sink *s, const struct pt_flow *f)
 }
 
 /* A record that is no finished flow still shows, with "-" for its numbers. */
-static int write_lifetime(struct sink *s, const struct pt_flow *f)
+static int write_lifetime(struct pt_sink *s, const struct pt_flow *f)
 {
 	const struct pt_event *e = f->ev;
 	char comm[LIFE_COMM_W + 1], pid[12], time[9];
@@ -251,7 +251,7 @@ static int write_lifetime(struct sink *s, const struct pt_flow *f)
 		       tx, rx, ms);
 }
 
-static int write_listener(struct sink *s, const struct pt_flow *f)
+static int write_listener(struct pt_sink *s, const struct pt_flow *f)
 {
 	const struct pt_event *e = f->ev;
 	char comm[TABLE_COMM_W + 1], pid[12], server[TABLE_EP_LEN], netns[12];
@@ -265,7 +265,7 @@ static int write_listener(struct sink *s, const struct pt_flow *f)
 		       e->server_origin == PT_ORIGIN_BOUND ? "yes" : "no", netns, pid, comm);
 }
 
-static int write_connection(struct sink *s, const struct pt_flow *f)
+static int write_connection(struct pt_sink *s, const struct pt_flow *f)
 {
 	const struct pt_event *e = f->ev;
 	char comm[TABLE_COMM_W + 1], pid[12], netns[12];
@@ -280,7 +280,7 @@ static int write_connection(struct sink *s, const struct pt_flow *f)
 		       class_short(f->flow_class), netns, pid, comm);
 }
 
-static int table_write_flow(struct sink *s, const struct pt_flow *f)
+static int table_write_flow(struct pt_sink *s, const struct pt_flow *f)
 {
 	int ret;
 
@@ -294,7 +294,7 @@ static int table_write_flow(struct sink *s, const struct pt_flow *f)
 }
 
 /* The loader prints the run summary on stderr, away from the table. */
-static int table_write_stats(struct sink *s, const struct pt_stats *st)
+static int table_write_stats(struct pt_sink *s, const struct pt_stats *st)
 {
 	(void)s;
 	(void)st;
@@ -302,20 +302,20 @@ static int table_write_stats(struct sink *s, const struct pt_stats *st)
 }
 
 /* a report has its own table layout (audit_report.c) */
-static int table_write_row(struct sink *s, const struct pt_row *r)
+static int table_write_row(struct pt_sink *s, const struct pt_row *r)
 {
 	(void)s;
 	(void)r;
 	return -ENOTSUP;
 }
 
-static int table_close(struct sink *s)
+static int table_close(struct pt_sink *s)
 {
 	errno = 0;
 	return table_result(s, fflush(s->out) ? -1 : 0);
 }
 
-const struct sink_ops sink_table_ops = {
+const struct pt_sink_ops pt_sink_table_ops = {
 	.open = table_open,
 	.write_flow = table_write_flow,
 	.write_row = table_write_row,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The audit on synthetic records, decoded and classified by the real
- * decode_event(): aggregation per service and destination, each finding
+ * pt_decode_event(): aggregation per service and destination, each finding
  * rule on the input that must fire it and on the near misses that must
  * not, ranking, and the three report formats (exact JSON lines, CSV read
  * back by an RFC 4180 reader with hostile comm values, the table).
@@ -145,7 +145,7 @@ static void feed_cid(struct pt_audit *a, const struct pt_event *e, const char *c
 {
 	struct pt_flow f;
 
-	decode_event(e, REAL_BASE, &auto_pol, &f);
+	pt_decode_event(e, REAL_BASE, &auto_pol, &f);
 	f.container_id = cid;
 	assert_int_equal(pt_audit_add(a, &f), 0);
 }
@@ -175,8 +175,8 @@ static char *report(struct pt_audit *a, enum fmt fmt, const struct pt_audit_meta
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	struct sink s = {
-		.ops = fmt == JSON ? &sink_json_ops : &sink_csv_ops,
+	struct pt_sink s = {
+		.ops = fmt == JSON ? &pt_sink_json_ops : &pt_sink_csv_ops,
 		.out = out,
 		.shape = &pt_audit_shape,
 		.csv_raw = fmt == CSV_RAW,
@@ -188,7 +188,7 @@ static char *report(struct pt_audit *a, enum fmt fmt, const struct pt_audit_meta
 	if (fmt == TABLE)
 		err = pt_audit_write_table(a, out, m);
 	else
-		err = pt_audit_rows(a, m, sink_emit_row, &s);
+		err = pt_audit_rows(a, m, pt_sink_emit_row, &s);
 	assert_int_equal(err, 0);
 	assert_int_equal(fclose(out), 0);
 	return buf;
@@ -990,13 +990,13 @@ static void test_csv_header_and_snapshots(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	struct sink s = {
-		.ops = &sink_csv_ops, .out = out, .shape = &pt_audit_shape,
+	struct pt_sink s = {
+		.ops = &pt_sink_csv_ops, .out = out, .shape = &pt_audit_shape,
 	};
 
 	(void)state;
-	assert_int_equal(pt_audit_rows(a, &meta, sink_emit_row, &s), 0);
-	assert_int_equal(pt_audit_rows(a, &meta, sink_emit_row, &s), 0);
+	assert_int_equal(pt_audit_rows(a, &meta, pt_sink_emit_row, &s), 0);
+	assert_int_equal(pt_audit_rows(a, &meta, pt_sink_emit_row, &s), 0);
 	fclose(out);
 	/* one header, two snapshots of five rows */
 	assert_int_equal(strncmp(buf, csv_columns, strlen(csv_columns)), 0);

@@ -60,7 +60,7 @@ static void test_port_table(void **state)
 		enum pt_port_class cls;
 		enum pt_evidence evid;
 
-		classify_port(c->pol, c->port, c->origin, c->src, c->lo, c->hi, c->reserved, &cls, &evid);
+		pt_classify_port(c->pol, c->port, c->origin, c->src, c->lo, c->hi, c->reserved, &cls, &evid);
 		if (cls != c->cls || evid != c->evid)
 			fail_msg("case %zu (port %u): class %s evidence %s, want %s %s", i,
 				 c->port, pt_port_class_str(cls), pt_evidence_str(evid),
@@ -71,10 +71,10 @@ static void test_port_table(void **state)
 static void test_flow_classes(void **state)
 {
 	(void)state;
-	assert_int_equal(flow_class_of(PT_PORT_EPHEMERAL, PT_PORT_STATIC), PT_FLOW_EPH_TO_STATIC);
-	assert_int_equal(flow_class_of(PT_PORT_STATIC, PT_PORT_STATIC), PT_FLOW_STATIC_TO_STATIC);
-	assert_int_equal(flow_class_of(PT_PORT_EPHEMERAL, PT_PORT_EPHEMERAL), PT_FLOW_EPH_TO_EPH);
-	assert_int_equal(flow_class_of(PT_PORT_STATIC, PT_PORT_EPHEMERAL), PT_FLOW_STATIC_TO_EPH);
+	assert_int_equal(pt_flow_class_of(PT_PORT_EPHEMERAL, PT_PORT_STATIC), PT_FLOW_EPH_TO_STATIC);
+	assert_int_equal(pt_flow_class_of(PT_PORT_STATIC, PT_PORT_STATIC), PT_FLOW_STATIC_TO_STATIC);
+	assert_int_equal(pt_flow_class_of(PT_PORT_EPHEMERAL, PT_PORT_EPHEMERAL), PT_FLOW_EPH_TO_EPH);
+	assert_int_equal(pt_flow_class_of(PT_PORT_STATIC, PT_PORT_EPHEMERAL), PT_FLOW_STATIC_TO_EPH);
 	assert_string_equal(pt_flow_class_str(PT_FLOW_STATIC_TO_EPH), "static-to-ephemeral");
 }
 
@@ -106,8 +106,8 @@ static void test_both_ends_agree(void **state)
 	a = c;
 	a.kind = PT_EV_ACCEPT;
 	a.client_src = PT_SRC_PEER;
-	decode_event(&c, 0, &autopol, &fc);
-	decode_event(&a, 0, &autopol, &fa);
+	pt_decode_event(&c, 0, &autopol, &fc);
+	pt_decode_event(&a, 0, &autopol, &fa);
 	assert_int_equal(fc.flow_class, PT_FLOW_STATIC_TO_STATIC);
 	assert_int_equal(fa.flow_class, PT_FLOW_STATIC_TO_STATIC);
 	assert_int_equal(fa.client_evidence, PT_EVID_PEER);
@@ -122,7 +122,7 @@ static void test_decode(void **state)
 	(void)state;
 
 	/* 2026-11-23T08:40:01.123456Z */
-	decode_event(&ev, 1795423201123456000LL - 1000, &autopol, &f);
+	pt_decode_event(&ev, 1795423201123456000LL - 1000, &autopol, &f);
 	assert_string_equal(f.time, "2026-11-23T08:40:01.123456Z");
 	assert_string_equal(f.client_addr, "10.0.0.1");
 	assert_string_equal(f.server_addr, "192.0.2.7");
@@ -135,7 +135,7 @@ static void test_decode(void **state)
 
 	memcpy(ev.client_addr, v6, 16);
 	ev.family = PT_FAMILY_IPV6;
-	decode_event(&ev, 0, &iana, &f);
+	pt_decode_event(&ev, 0, &iana, &f);
 	assert_string_equal(f.client_addr, "2001:db8::1");
 	/* a plain range mode reports the range it tested against */
 	assert_int_equal(f.eph_lo, 49152);
@@ -149,9 +149,9 @@ static void test_format_time(void **state)
 	char buf[32];
 	(void)state;
 
-	format_time(0, buf, sizeof(buf));
+	pt_format_time(0, buf, sizeof(buf));
 	assert_string_equal(buf, "1970-01-01T00:00:00.000000Z");
-	format_time(1000999999LL, buf, sizeof(buf));
+	pt_format_time(1000999999LL, buf, sizeof(buf));
 	assert_string_equal(buf, "1970-01-01T00:00:01.000999Z");
 }
 

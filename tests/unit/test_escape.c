@@ -103,23 +103,23 @@ static void check_all(esc_fn fn, size_t field)
 static void test_term(void **state)
 {
 	(void)state;
-	check_all(esc_term, offsetof(struct esc_case, term));
+	check_all(pt_esc_term, offsetof(struct esc_case, term));
 }
 
 static void test_json(void **state)
 {
 	(void)state;
-	check_all(esc_json, offsetof(struct esc_case, json));
+	check_all(pt_esc_json, offsetof(struct esc_case, json));
 }
 
 static void test_csv(void **state)
 {
 	(void)state;
-	check_all(esc_csv, offsetof(struct esc_case, csv));
+	check_all(pt_esc_csv, offsetof(struct esc_case, csv));
 }
 
 /*
- * --csv-raw: the same cell as esc_csv but for the "'" prefix, so a cell
+ * --csv-raw: the same cell as pt_esc_csv but for the "'" prefix, so a cell
  * that needs no neutralising is byte-identical in both modes.
  */
 static void test_csv_raw(void **state)
@@ -142,14 +142,14 @@ static void test_csv_raw(void **state)
 
 		if (c->len && strchr("=+-@\t\r", c->in[0]))
 			continue;
-		esc_csv(want, sizeof(want), c->in, c->len);
-		n = esc_csv_raw(buf, sizeof(buf), c->in, c->len);
+		pt_esc_csv(want, sizeof(want), c->in, c->len);
+		n = pt_esc_csv_raw(buf, sizeof(buf), c->in, c->len);
 		if (strcmp(buf, want))
 			fail_msg("%s: got \"%s\", want \"%s\"", c->name, buf, want);
 		assert_int_equal(n, strlen(want));
 	}
 	for (i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
-		n = esc_csv_raw(buf, sizeof(buf), raw[i].in, strlen(raw[i].in));
+		n = pt_esc_csv_raw(buf, sizeof(buf), raw[i].in, strlen(raw[i].in));
 		assert_string_equal(buf, raw[i].want);
 		assert_int_equal(n, strlen(raw[i].want));
 	}
@@ -162,11 +162,11 @@ static void test_worst_case_fits(void **state)
 
 	(void)state;
 	memset(in, 0x01, sizeof(in));
-	assert_int_equal(esc_json(buf, sizeof(buf), in, sizeof(in)), 6 * PT_COMM_LEN);
-	assert_int_equal(esc_term(buf, sizeof(buf), in, sizeof(in)), 4 * PT_COMM_LEN);
+	assert_int_equal(pt_esc_json(buf, sizeof(buf), in, sizeof(in)), 6 * PT_COMM_LEN);
+	assert_int_equal(pt_esc_term(buf, sizeof(buf), in, sizeof(in)), 4 * PT_COMM_LEN);
 	/* two quotes, the neutralising quote, "=" and 15 \xhh */
 	in[0] = '=';
-	assert_int_equal(esc_csv(buf, sizeof(buf), in, sizeof(in)),
+	assert_int_equal(pt_esc_csv(buf, sizeof(buf), in, sizeof(in)),
 			 4 + 4 * (PT_COMM_LEN - 1));
 }
 
@@ -176,21 +176,21 @@ static void test_truncate_term(void **state)
 
 	(void)state;
 	memset(buf, 'Z', sizeof(buf));
-	assert_int_equal(esc_term(buf, 0, "abc", 3), 0);
+	assert_int_equal(pt_esc_term(buf, 0, "abc", 3), 0);
 	assert_int_equal(buf[0], 'Z');		/* n == 0: dst untouched */
-	assert_int_equal(esc_term(buf, 1, "abc", 3), 0);
+	assert_int_equal(pt_esc_term(buf, 1, "abc", 3), 0);
 	assert_string_equal(buf, "");
-	assert_int_equal(esc_term(buf, 3, "abc", 3), 2);
+	assert_int_equal(pt_esc_term(buf, 3, "abc", 3), 2);
 	assert_string_equal(buf, "ab");
 	/* "\x1b" needs 4 bytes + NUL: none of it, not "\x1" */
-	assert_int_equal(esc_term(buf, 4, "\x1b", 1), 0);
+	assert_int_equal(pt_esc_term(buf, 4, "\x1b", 1), 0);
 	assert_string_equal(buf, "");
-	assert_int_equal(esc_term(buf, 6, "a\x1b" "b", 3), 5);
+	assert_int_equal(pt_esc_term(buf, 6, "a\x1b" "b", 3), 5);
 	assert_string_equal(buf, "a\\x1b");
 	/* a later unit that would fit is not emitted after one that did not */
-	assert_int_equal(esc_term(buf, 5, "ab\x1b" "c", 4), 2);
+	assert_int_equal(pt_esc_term(buf, 5, "ab\x1b" "c", 4), 2);
 	assert_string_equal(buf, "ab");
-	assert_int_equal(esc_term(buf, 3, "a\\", 2), 1);
+	assert_int_equal(pt_esc_term(buf, 3, "a\\", 2), 1);
 	assert_string_equal(buf, "a");
 }
 
@@ -199,14 +199,14 @@ static void test_truncate_json(void **state)
 	char buf[8];
 
 	(void)state;
-	assert_int_equal(esc_json(buf, 8, "\x01\x01", 2), 6);
+	assert_int_equal(pt_esc_json(buf, 8, "\x01\x01", 2), 6);
 	assert_string_equal(buf, "\\u0001");
 	/* a UTF-8 character is kept whole or dropped */
-	assert_int_equal(esc_json(buf, 3, "\xc3\xa9", 2), 2);
+	assert_int_equal(pt_esc_json(buf, 3, "\xc3\xa9", 2), 2);
 	assert_string_equal(buf, "\xc3\xa9");
-	assert_int_equal(esc_json(buf, 4, "a\xe2\x82\xac", 4), 1);
+	assert_int_equal(pt_esc_json(buf, 4, "a\xe2\x82\xac", 4), 1);
 	assert_string_equal(buf, "a");
-	assert_int_equal(esc_json(buf, 2, "\"", 1), 0);
+	assert_int_equal(pt_esc_json(buf, 2, "\"", 1), 0);
 	assert_string_equal(buf, "");
 }
 
@@ -216,20 +216,20 @@ static void test_truncate_csv(void **state)
 
 	(void)state;
 	/* a quoted cell is still closed */
-	assert_int_equal(esc_csv(buf, 6, "a,bcdef", 7), 5);
+	assert_int_equal(pt_esc_csv(buf, 6, "a,bcdef", 7), 5);
 	assert_string_equal(buf, "\"a,b\"");
-	assert_int_equal(esc_csv(buf, 5, "a\"b", 3), 3);
+	assert_int_equal(pt_esc_csv(buf, 5, "a\"b", 3), 3);
 	assert_string_equal(buf, "\"a\"");
-	assert_int_equal(esc_csv(buf, 4, "=cmd", 4), 3);
+	assert_int_equal(pt_esc_csv(buf, 4, "=cmd", 4), 3);
 	assert_string_equal(buf, "\"'\"");
 	/* too small for the two quotes: an empty cell, never an open quote */
-	assert_int_equal(esc_csv(buf, 2, "a,b", 3), 0);
+	assert_int_equal(pt_esc_csv(buf, 2, "a,b", 3), 0);
 	assert_string_equal(buf, "");
-	assert_int_equal(esc_csv(buf, 3, "a,b", 3), 2);
+	assert_int_equal(pt_esc_csv(buf, 3, "a,b", 3), 2);
 	assert_string_equal(buf, "\"\"");
-	assert_int_equal(esc_csv(buf, 4, "ab", 2), 2);
+	assert_int_equal(pt_esc_csv(buf, 4, "ab", 2), 2);
 	assert_string_equal(buf, "ab");
-	assert_int_equal(esc_csv(buf, 0, "ab", 2), 0);
+	assert_int_equal(pt_esc_csv(buf, 0, "ab", 2), 0);
 }
 
 static void test_null_src(void **state)
@@ -237,9 +237,9 @@ static void test_null_src(void **state)
 	char buf[4];
 
 	(void)state;
-	assert_int_equal(esc_term(buf, sizeof(buf), NULL, 5), 0);
-	assert_int_equal(esc_json(buf, sizeof(buf), NULL, 5), 0);
-	assert_int_equal(esc_csv(buf, sizeof(buf), NULL, 5), 0);
+	assert_int_equal(pt_esc_term(buf, sizeof(buf), NULL, 5), 0);
+	assert_int_equal(pt_esc_json(buf, sizeof(buf), NULL, 5), 0);
+	assert_int_equal(pt_esc_csv(buf, sizeof(buf), NULL, 5), 0);
 	assert_string_equal(buf, "");
 }
 

@@ -120,10 +120,10 @@ static void make_stats(struct pt_stats *st)
 struct capture {
 	char *buf;
 	size_t len;
-	struct sink s;
+	struct pt_sink s;
 };
 
-static void cap_start(struct capture *c, const struct sink_ops *ops,
+static void cap_start(struct capture *c, const struct pt_sink_ops *ops,
 		      bool lifetime)
 {
 	memset(c, 0, sizeof(*c));
@@ -142,7 +142,7 @@ static char *cap_done(struct capture *c)
 }
 
 /* One flow through a sink, header included. */
-static char *render(const struct sink_ops *ops, const struct pt_flow *f,
+static char *render(const struct pt_sink_ops *ops, const struct pt_flow *f,
 		    bool lifetime)
 {
 	struct capture c;
@@ -153,7 +153,7 @@ static char *render(const struct sink_ops *ops, const struct pt_flow *f,
 	return cap_done(&c);
 }
 
-static char *render_flow(const struct sink_ops *ops, const struct pt_flow *f)
+static char *render_flow(const struct pt_sink_ops *ops, const struct pt_flow *f)
 {
 	return render(ops, f, false);
 }
@@ -284,7 +284,7 @@ static void test_has_client(void **state)
 
 static void json_is(const struct pt_flow *f, const char *want)
 {
-	char *out = render_flow(&sink_json_ops, f);
+	char *out = render_flow(&pt_sink_json_ops, f);
 
 	assert_string_equal(out, want);
 	free(out);
@@ -352,7 +352,7 @@ static void test_json_connect_no_ephemeral_port(void **state)
 	e.result = EADDRNOTAVAIL;
 	e.client_port = 0;
 	e.latency_ns = 999;
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"client_port\":null,"));
 	assert_non_null(strstr(out, ",\"result\":\"no-ephemeral-port\","
 				    "\"latency_us\":0,"));
@@ -448,7 +448,7 @@ static void test_json_accept_listener(void **state)
 	e.attribution = PT_ATTR_LISTENER;
 	e.pid = 880;
 	set_comm(&e, "nginx", 5);
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"side\":\"server\",\"pid\":880,"
 				    "\"comm\":\"nginx\",\"thread\":null,\"uid\":1000,"));
 	assert_non_null(strstr(out, ",\"attribution\":\"listener\","
@@ -489,7 +489,7 @@ static void test_json_listen_unbound(void **state)
 	(void)state;
 	make_listen(&e, &f, false);
 	e.server_port = 45123;
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"server_port\":45123,"
 				    "\"server_port_class\":\"ephemeral\","
 				    "\"flow_class\":null,"));
@@ -563,19 +563,19 @@ static void test_inventory_connection(void **state)
 	make_flow(&e, &f);
 	e.flags = PT_F_INVENTORY;
 	e.attribution = PT_ATTR_OWNER;
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"attribution\":\"owner\",\"result\":\"ok\","
 				    "\"latency_us\":null,\"duration_ms\":null,"));
 	free(out);
 	make_close(&e, &f);
 	e.flags |= PT_F_INVENTORY;
 	e.attribution = PT_ATTR_OWNER;
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"attribution\":\"owner\",\"result\":null,"
 				    "\"latency_us\":null,\"duration_ms\":null,\"tx_bytes\":1000,"
 				    "\"rx_bytes\":2000000,\"closed_first\":\"server\","));
 	free(out);
-	out = render_flow(&sink_csv_ops, &f);
+	out = render_flow(&pt_sink_csv_ops, &f);
 	assert_non_null(strstr(out, ",owner,,,,1000,2000000,server,\r\n"));
 	free(out);
 }
@@ -595,14 +595,14 @@ static void test_json_close_reset(void **state)
 	e.duration_ns = 999999;
 	e.tx_bytes = 0;
 	e.rx_bytes = 18446744073709551615ull;
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"result\":\"reset\",\"latency_us\":null,"
 				    "\"duration_ms\":0,\"tx_bytes\":0,"
 				    "\"rx_bytes\":18446744073709551615,"
 				    "\"closed_first\":null,\"bound\":null}\n"));
 	e.flags = PT_F_CLOSED_FIRST_LOCAL;
 	free(out);
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"closed_first\":\"server\","));
 	free(out);
 }
@@ -637,7 +637,7 @@ static void test_json_hostile_comm(void **state)
 			char want[256], *out;
 
 			set_comm(&e, cases[i].comm, cases[i].len);
-			out = render_flow(&sink_json_ops, &f);
+			out = render_flow(&pt_sink_json_ops, &f);
 			snprintf(want, sizeof(want),
 				 ",\"comm\":\"%s\",\"thread\":null,\"uid\":1000,", cases[i].want);
 			if (!strstr(out, want))
@@ -658,8 +658,8 @@ static void test_json_stats(void **state)
 
 	(void)state;
 	make_stats(&st);
-	cap_start(&c, &sink_json_ops, false);
-	assert_int_equal(sink_json_ops.write_stats(&c.s, &st), 0);
+	cap_start(&c, &pt_sink_json_ops, false);
+	assert_int_equal(pt_sink_json_ops.write_stats(&c.s, &st), 0);
 	out = cap_done(&c);
 	assert_string_equal(out,
 		"{\"time\":\"2026-11-23T08:41:00.000001Z\",\"kind\":\"stats\","
@@ -688,7 +688,7 @@ static void test_csv_reader_rejects(void **state)
 
 static char *csv_row(const struct pt_flow *f)
 {
-	char *out = render_flow(&sink_csv_ops, f), *row;
+	char *out = render_flow(&pt_sink_csv_ops, f), *row;
 
 	assert_int_equal(strncmp(out, csv_header, strlen(csv_header)), 0);
 	row = strdup(out + strlen(csv_header));
@@ -712,7 +712,7 @@ static void test_csv_header(void **state)
 	size_t i, commas = 0;
 
 	(void)state;
-	cap_start(&c, &sink_csv_ops, false);
+	cap_start(&c, &pt_sink_csv_ops, false);
 	out = cap_done(&c);
 	assert_string_equal(out, csv_header);
 	for (i = 0; out[i]; i++)
@@ -803,8 +803,8 @@ static void test_csv_stats(void **state)
 
 	(void)state;
 	make_stats(&st);
-	cap_start(&c, &sink_csv_ops, false);
-	assert_int_equal(sink_csv_ops.write_stats(&c.s, &st), 0);
+	cap_start(&c, &pt_sink_csv_ops, false);
+	assert_int_equal(pt_sink_csv_ops.write_stats(&c.s, &st), 0);
 	out = cap_done(&c);
 	assert_int_equal(strncmp(out, csv_header, strlen(csv_header)), 0);
 	/* time, kind, 18 empty, evidence, 8 empty */
@@ -856,7 +856,7 @@ static void test_csv_roundtrip(void **state)
 	struct pt_event e;
 	struct pt_flow f;
 	struct pt_stats st;
-	struct sink s = { .ops = &sink_csv_ops };
+	struct pt_sink s = { .ops = &pt_sink_csv_ops };
 	struct csv_rec *r;
 	const char *p, *end;
 	char *buf;
@@ -871,16 +871,16 @@ static void test_csv_roundtrip(void **state)
 	make_stats(&st);
 	s.out = tmpfile();
 	assert_non_null(s.out);
-	assert_int_equal(sink_csv_ops.open(&s), 0);
+	assert_int_equal(pt_sink_csv_ops.open(&s), 0);
 	for (k = 0; k < nkinds; k++) {
 		e.kind = kinds[k];
 		for (i = 0; i < ncases; i++) {
 			set_comm(&e, cases[i].comm, cases[i].len);
-			assert_int_equal(sink_csv_ops.write_flow(&s, &f), 0);
+			assert_int_equal(pt_sink_csv_ops.write_flow(&s, &f), 0);
 		}
 	}
-	assert_int_equal(sink_csv_ops.write_stats(&s, &st), 0);
-	assert_int_equal(sink_csv_ops.close(&s), 0);
+	assert_int_equal(pt_sink_csv_ops.write_stats(&s, &st), 0);
+	assert_int_equal(pt_sink_csv_ops.close(&s), 0);
 
 	len = ftell(s.out);
 	assert_true(len > 0);
@@ -946,9 +946,9 @@ static void test_csv_raw(void **state)
 	(void)state;
 	make_flow(&e, &f);
 	set_comm(&e, "=1+1,\"x\"", 9);
-	cap_start(&c, &sink_csv_ops, false);
+	cap_start(&c, &pt_sink_csv_ops, false);
 	c.s.csv_raw = true;
-	assert_int_equal(sink_csv_ops.write_flow(&c.s, &f), 0);
+	assert_int_equal(pt_sink_csv_ops.write_flow(&c.s, &f), 0);
 	out = cap_done(&c);
 	assert_string_equal(out + strlen(csv_header),
 		T_TIME ",connect,tcp,ipv4,client,4242,\"=1+1,\"\"x\"\"\",,1000,7654,,"
@@ -976,7 +976,7 @@ static void test_json_keys_match_csv_header(void **state)
 		make_close(&e, &f);
 		e.kind = kinds[k];
 		f.container_id = k % 2 ? CID : NULL;
-		out = render_flow(&sink_json_ops, &f);
+		out = render_flow(&pt_sink_json_ops, &f);
 		/* every key is preceded by '{' or ',' and followed by ':' */
 		for (p = out; (p = strpbrk(p, "{,")); p = q) {
 			q = p + 1;
@@ -1007,7 +1007,7 @@ static void test_json_keys_match_csv_header(void **state)
 
 static void table_is(const struct pt_flow *f, const char *row)
 {
-	char *out = render_flow(&sink_table_ops, f);
+	char *out = render_flow(&pt_sink_table_ops, f);
 	char want[512];
 
 	snprintf(want, sizeof(want), "%s%s", TABLE_HEADER, row);
@@ -1029,7 +1029,7 @@ static void test_thread_field(void **state)
 	(void)state;
 	make_flow(&e, &f);
 	memcpy(e.thread, "acceptor", 8);
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"comm\":\"curl\",\"thread\":\"acceptor\",\"uid\":1000,"));
 	free(out);
 	csv_is(&f, T_TIME ",connect,tcp,ipv4,client,4242,curl,acceptor,1000,7654,,"
@@ -1043,22 +1043,22 @@ static void test_thread_field(void **state)
 	/* a hostile thread name is escaped like comm */
 	memset(e.thread, 0, sizeof(e.thread));
 	memcpy(e.thread, "\x1b[2J", 4);
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"thread\":\"\\u001b[2J\","));
 	free(out);
-	out = render_flow(&sink_table_ops, &f);
+	out = render_flow(&pt_sink_table_ops, &f);
 	assert_null(strchr(out, '\x1b'));
 	free(out);
 
 	/* the same name as the process's, or the leader: null */
 	memset(e.thread, 0, sizeof(e.thread));
 	memcpy(e.thread, "curl", 4);
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"comm\":\"curl\",\"thread\":null,"));
 	free(out);
 	memcpy(e.thread, "other", 5);
 	e.tid = e.pid;
-	out = render_flow(&sink_json_ops, &f);
+	out = render_flow(&pt_sink_json_ops, &f);
 	assert_non_null(strstr(out, ",\"thread\":null,"));
 	free(out);
 }
@@ -1225,7 +1225,7 @@ static void test_table_hostile_comm(void **state)
 			char want[128], *out;
 
 			set_comm(&e, cases[i].comm, cases[i].len);
-			out = render_flow(&sink_table_ops, &f);
+			out = render_flow(&pt_sink_table_ops, &f);
 			snprintf(want, sizeof(want), "    4242 %s %s ",
 				 cases[i].want,
 				 pt_has_client(&e) ? "10.0.0.1:40000" : "-");
@@ -1289,7 +1289,7 @@ static void test_table_width(void **state)
 			f.flow_class = classes[c];
 			f.server_class = c % 2 ? PT_PORT_EPHEMERAL : PT_PORT_STATIC;
 			e.result = 0;
-			out = render_flow(&sink_table_ops, &f);
+			out = render_flow(&pt_sink_table_ops, &f);
 			w = widest_line(out);
 			if (w > 100)
 				fail_msg("%zu columns: %s", w, out);
@@ -1304,7 +1304,7 @@ static void test_table_width(void **state)
 			char *out;
 
 			e.result = r < 300 ? r : big[r - 300];
-			out = render_flow(&sink_table_ops, &f);
+			out = render_flow(&pt_sink_table_ops, &f);
 			w = widest_line(out);
 			if (w > 100)
 				fail_msg("result %u: %zu columns: %s", e.result,
@@ -1325,8 +1325,8 @@ static void test_table_stats_silent(void **state)
 
 	(void)state;
 	make_stats(&st);
-	cap_start(&c, &sink_table_ops, false);
-	assert_int_equal(sink_table_ops.write_stats(&c.s, &st), 0);
+	cap_start(&c, &pt_sink_table_ops, false);
+	assert_int_equal(pt_sink_table_ops.write_stats(&c.s, &st), 0);
 	out = cap_done(&c);
 	assert_string_equal(out, TABLE_HEADER);
 	free(out);
@@ -1336,7 +1336,7 @@ static void test_table_stats_silent(void **state)
 
 static void life_is(const struct pt_flow *f, const char *row)
 {
-	char *out = render(&sink_table_ops, f, true);
+	char *out = render(&pt_sink_table_ops, f, true);
 	char want[512];
 
 	snprintf(want, sizeof(want), "%s%s", LIFE_HEADER, row);
@@ -1417,7 +1417,7 @@ static void test_lifetime_hostile_comm(void **state)
 		char want[128], *out;
 
 		set_comm(&e, cases[i].comm, cases[i].len);
-		out = render(&sink_table_ops, &f, true);
+		out = render(&pt_sink_table_ops, &f, true);
 		snprintf(want, sizeof(want), "    4242 %s 10.0.0.1:40000 ",
 			 cases[i].want);
 		if (!strstr(out, want))
@@ -1456,7 +1456,7 @@ static void test_lifetime_width(void **state)
 
 			e.tx_bytes = bytes[i];
 			e.rx_bytes = bytes[j];
-			out = render(&sink_table_ops, &f, true);
+			out = render(&pt_sink_table_ops, &f, true);
 			w = widest_line(out);
 			if (w > 100)
 				fail_msg("%zu columns: %s", w, out);
@@ -1470,8 +1470,8 @@ static void test_lifetime_width(void **state)
 
 /* ---- errors ---- */
 
-static const struct sink_ops *const all_sinks[] = {
-	&sink_table_ops, &sink_json_ops, &sink_csv_ops,
+static const struct pt_sink_ops *const all_sinks[] = {
+	&pt_sink_table_ops, &pt_sink_json_ops, &pt_sink_csv_ops,
 };
 
 static FILE *open_full(int mode)
@@ -1496,15 +1496,15 @@ static void test_dev_full_unbuffered(void **state)
 	make_flow(&e, &f);
 	make_stats(&st);
 	for (i = 0; i < 3; i++) {
-		const struct sink_ops *ops = all_sinks[i];
-		struct sink s = { .ops = ops, .out = open_full(_IONBF) };
+		const struct pt_sink_ops *ops = all_sinks[i];
+		struct pt_sink s = { .ops = ops, .out = open_full(_IONBF) };
 		int ret = ops->open(&s);
 
 		/* JSON has no header: open writes nothing and cannot fail */
-		assert_int_equal(ret, ops == &sink_json_ops ? 0 : -ENOSPC);
+		assert_int_equal(ret, ops == &pt_sink_json_ops ? 0 : -ENOSPC);
 		assert_int_equal(ops->write_flow(&s, &f), -ENOSPC);
 		assert_int_equal(s.rows, 0);
-		if (ops != &sink_table_ops)
+		if (ops != &pt_sink_table_ops)
 			assert_int_equal(ops->write_stats(&s, &st), -ENOSPC);
 		fclose(s.out);
 	}
@@ -1520,13 +1520,13 @@ static void test_dev_full_line_flush(void **state)
 	(void)state;
 	make_flow(&e, &f);
 	for (i = 0; i < 3; i++) {
-		const struct sink_ops *ops = all_sinks[i];
-		struct sink s = {
+		const struct pt_sink_ops *ops = all_sinks[i];
+		struct pt_sink s = {
 			.ops = ops, .out = open_full(_IOFBF), .line_flush = true,
 		};
 
 		assert_int_equal(ops->open(&s),
-				 ops == &sink_json_ops ? 0 : -ENOSPC);
+				 ops == &pt_sink_json_ops ? 0 : -ENOSPC);
 		assert_int_equal(ops->write_flow(&s, &f), -ENOSPC);
 		fclose(s.out);
 	}
@@ -1542,8 +1542,8 @@ static void test_dev_full_close(void **state)
 	(void)state;
 	make_flow(&e, &f);
 	for (i = 0; i < 3; i++) {
-		const struct sink_ops *ops = all_sinks[i];
-		struct sink s = { .ops = ops, .out = open_full(_IOFBF) };
+		const struct pt_sink_ops *ops = all_sinks[i];
+		struct pt_sink s = { .ops = ops, .out = open_full(_IOFBF) };
 
 		assert_int_equal(ops->open(&s), 0);
 		assert_int_equal(ops->write_flow(&s, &f), 0);
@@ -1557,13 +1557,13 @@ static void test_dev_full_lifetime(void **state)
 {
 	struct pt_event e;
 	struct pt_flow f;
-	struct sink s = { .ops = &sink_table_ops, .lifetime = true };
+	struct pt_sink s = { .ops = &pt_sink_table_ops, .lifetime = true };
 
 	(void)state;
 	make_close(&e, &f);
 	s.out = open_full(_IONBF);
-	assert_int_equal(sink_table_ops.open(&s), -ENOSPC);
-	assert_int_equal(sink_table_ops.write_flow(&s, &f), -ENOSPC);
+	assert_int_equal(pt_sink_table_ops.open(&s), -ENOSPC);
+	assert_int_equal(pt_sink_table_ops.write_flow(&s, &f), -ENOSPC);
 	assert_int_equal(s.rows, 0);
 	fclose(s.out);
 }

@@ -18,7 +18,9 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/' \
 LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 
-INCLUDES := -I$(OUTPUT) -Iinclude -Iuser
+# user/: main.c and the options at the top; one folder per pipeline stage
+USER_DIRS := user user/trace user/output user/audit user/util
+INCLUDES := -I$(OUTPUT) -Iinclude $(addprefix -I,$(USER_DIRS))
 CFLAGS   ?= -g -O2
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	    -DPORTTRACE_VERSION='"$(VERSION)"' $(INCLUDES) $(LIBBPF_CFLAGS)
@@ -26,8 +28,9 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I. -Iinclude -Ibpf
 
 # every user-space unit but main.c; unit tests link against these
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
-USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+USER_SRCS := $(filter-out user/main.c,$(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c)))
+USER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(notdir $(USER_SRCS)))
+vpath %.c $(USER_DIRS)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 TOOLS     := $(OUTPUT)/tools/churn $(OUTPUT)/tests/peer $(OUTPUT)/tests/hold
@@ -86,7 +89,7 @@ $(OUTPUT)/porttrace.skel.h: $(OUTPUT)/porttrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name porttrace_bpf > $@
 
-$(OUTPUT)/%.o: user/%.c | $(OUTPUT)
+$(OUTPUT)/%.o: %.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 

@@ -179,7 +179,7 @@ int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 
 /*
  * io_uring_complete's arguments changed: the loader reads them from BTF and
- * loads the one program that matches (user/probe.c). Seen in Debian's
+ * loads the one program that matches (user/trace/probe.c). Seen in Debian's
  * kernels: 6.18 passes (ctx, req, cqe); 6.1 and 6.12 pass (ctx, req,
  * user_data, res, cflags, extra1, extra2); 5.10 has no req, so no opcode to
  * tell an accept by, and gets neither.
@@ -200,7 +200,7 @@ int BPF_PROG(btf_io_uring_complete_res, void *ctx_, void *req, __u64 user_data, 
 
 /* every io_uring submission: an accept request's completions may come
  * without it (multishot). The tracepoint was io_uring_submit_sqe(req, ...)
- * up to 6.1 (user/probe.c picks). */
+ * up to 6.1 (user/trace/probe.c picks). */
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(btf_io_uring_submit_req, void *req)
 {
@@ -227,7 +227,7 @@ static __always_inline const struct sock *iter_tcp_sock(struct bpf_iter__tcp *ct
 /*
  * Run by hand when tracing has stopped, once in each network namespace: the
  * sockets still open whose close porttrace owes. Whatever else is owed ended
- * without the kernel running porttrace's programs (user/loader.c).
+ * without the kernel running porttrace's programs (user/trace/loader.c).
  */
 SEC("iter/tcp")
 int iter_owed(struct bpf_iter__tcp *ctx)

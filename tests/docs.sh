@@ -46,7 +46,7 @@ missing_in_man() {
 # here-strings, not <(...): process substitution needs /dev/fd, and without
 # it the lists came out empty and every check below passed on nothing
 opts_text=$(./porttrace --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u)
-fields_text=$(grep -oE '\[PT_FLD_[A-Z_]+\] = "[a-z_]+"' user/record.c | sed 's/.*= "\(.*\)"/\1/')
+fields_text=$(grep -oE '\[PT_FLD_[A-Z_]+\] = "[a-z_]+"' user/output/record.c | sed 's/.*= "\(.*\)"/\1/')
 mapfile -t opts <<<"$opts_text"
 mapfile -t fields <<<"$fields_text"
 

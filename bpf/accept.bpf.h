@@ -88,6 +88,21 @@ static __always_inline struct listener_info *accept_evidence(struct accept_claim
 	return li;
 }
 
+/*
+ * The rest of a claim on a child, its proc set: when, which flow, whether
+ * its close record is owed, and the evidence. An acceptor's, or the holder
+ * found at start (inventory.bpf.h).
+ */
+static __always_inline void claim_init(struct accept_claim *c, const struct tuple_key *tk)
+{
+	c->ts = bpf_ktime_get_ns();
+	c->netns = tk->netns;
+	c->client_port = tk->client_port;
+	c->server_port = tk->server_port;
+	c->owes = close_wanted(&c->proc, tk);
+	accept_evidence(c, tk);
+}
+
 static __always_inline void emit_accept(const struct sock *sk, const struct tuple_key *tk,
 					const struct accept_claim *c, const struct proc_info *p,
 					__u8 attribution, __u16 result, __u8 flags, const bool btf)
@@ -158,12 +173,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 	/* a process the filters exclude still claims it: its records are
 	 * filtered where they are made, and the claim keeps the close quiet */
 	proc_read(&c.proc);
-	c.ts = bpf_ktime_get_ns();
-	c.netns = tk.netns;
-	c.client_port = tk.client_port;
-	c.server_port = tk.server_port;
-	c.owes = close_wanted(&c.proc, &tk);
-	accept_evidence(&c, &tk);
+	claim_init(&c, &tk);
 
 	err = bpf_map_update_elem(&accepts, &key, &c, BPF_NOEXIST);
 	if (err == -EEXIST) {

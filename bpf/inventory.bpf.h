@@ -62,6 +62,31 @@ static __always_inline bool tcp_state_open(int state)
 	return false;
 }
 
+/* deeper cgroups than this below --cgroup are not matched (systemd's and
+ * container runtimes' trees are a handful deep) */
+#define PT_CGROUP_DEPTH	32
+
+/*
+ * task is in --cgroup or below it: what bpf_current_task_under_cgroup()
+ * says of the current task, for a task that is not (bpf_task_under_cgroup()
+ * is 6.5+). Walks the task's cgroup and its parents, comparing ids.
+ */
+static __always_inline bool task_in_cgroup(struct task_struct *task)
+{
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+
+	for (int i = 0; i < PT_CGROUP_DEPTH && cg; i++) {
+		struct cgroup_subsys_state *parent;
+
+		if (BPF_CORE_READ(cg, kn, id) == targ_cgroup_id)
+			return true;
+		/* a cgroup's own css is its first member, self */
+		parent = BPF_CORE_READ(cg, self.parent);
+		cg = parent ? (void *)parent - bpf_core_field_offset(struct cgroup, self) : NULL;
+	}
+	return false;
+}
+
 /* the owner of a file, from its task: not process context, but the holder */
 static __always_inline void task_owner(struct task_struct *task, struct proc_info *p)
 {
@@ -69,7 +94,7 @@ static __always_inline void task_owner(struct task_struct *task, struct proc_inf
 	p->tid = BPF_CORE_READ(task, pid);
 	p->uid = BPF_CORE_READ(task, cred, uid.val);
 	p->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	p->cg_ok = 1;
+	p->cg_ok = !targ_cgroup || task_in_cgroup(task);
 	BPF_CORE_READ_STR_INTO(&p->comm, task, group_leader, comm);
 }
 
@@ -102,7 +127,9 @@ static __always_inline void inventory_listener(struct seq_file *seq, const struc
 	e.server_origin = li.origin;
 	e.server_src = PT_SRC_SOCKET;
 	e.ts_ns = bpf_ktime_get_ns();
-	bpf_seq_write(seq, &e, sizeof(e));
+	/* the entry above is evidence for everyone; the row obeys the filters */
+	if (row_wanted(proto, e.family, p, tk.netns, 0, port))
+		bpf_seq_write(seq, &e, sizeof(e));
 }
 
 /*
@@ -144,12 +171,7 @@ static __always_inline void inventory_child(struct pt_event *e, const struct soc
 	st->tuple.client_port = tk.client_port;
 	st->tuple.server_port = tk.server_port;
 	c.proc = *p;
-	c.ts = bpf_ktime_get_ns();
-	c.netns = tk.netns;
-	c.client_port = tk.client_port;
-	c.server_port = tk.server_port;
-	c.owes = close_wanted(p, &tk);
-	accept_evidence(&c, &tk);
+	claim_init(&c, &tk);
 	if (!insert_counted(&accepts, &key, &c, BPF_ANY) && c.owes)
 		count(PT_CNT_CLOSE_OWED);
 
@@ -220,7 +242,11 @@ static __always_inline void inventory_connection(struct seq_file *seq, const str
 			e->flags |= PT_F_INVENTORY;
 			event_proc(e, p, PT_ATTR_OWNER);
 			e->ts_ns = bpf_ktime_get_ns();
-			bpf_seq_write(seq, e, sizeof(*e));
+			/* its state is kept whatever the filters: the close
+			 * record obeys them when it comes, as this row does */
+			if (row_wanted(PT_PROTO_TCP, e->family, p, e->netns, e->client_port,
+				       e->server_port))
+				bpf_seq_write(seq, e, sizeof(*e));
 		}
 	}
 	bpf_map_delete_elem(&inv_owners, &key);

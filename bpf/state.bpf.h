@@ -225,6 +225,7 @@ const volatile __u32 targ_kinds = ~0u;
 const volatile __u32 targ_protos = PT_PROTO_BIT(PT_PROTO_TCP) | PT_PROTO_BIT(PT_PROTO_UDP);
 const volatile __u8 targ_family = 0;	/* 0, PT_FAMILY_IPV4 or PT_FAMILY_IPV6 */
 const volatile __u8 targ_cgroup = 0;	/* cgroup_filter is set */
+const volatile __u64 targ_cgroup_id = 0;	/* and its id, for tasks not current */
 const volatile __u32 targ_netns = 0;
 const volatile __u32 targ_npids = 0;
 const volatile __u32 targ_pids[PT_MAX_PIDS] = {};
@@ -317,13 +318,11 @@ static __always_inline bool proc_wanted(const struct proc_info *p)
 	return p->cg_ok && comm_wanted(p->comm);
 }
 
-/* Kernel-side filters, all of them, for one record. */
-static __always_inline bool record_wanted(__u8 kind, __u8 proto, __u8 family,
-					  const struct proc_info *p, __u32 netns,
-					  __u16 cport, __u16 sport)
+/* The filters of a row whatever its kind: the inventory's (--listeners,
+ * --connections, the audit's start) and, with the kind, every record's. */
+static __always_inline bool row_wanted(__u8 proto, __u8 family, const struct proc_info *p,
+				       __u32 netns, __u16 cport, __u16 sport)
 {
-	if (!WANT(kind))
-		return false;
 	if (!(targ_protos & PT_PROTO_BIT(proto)))
 		return false;
 	if (targ_family && targ_family != family)
@@ -333,6 +332,14 @@ static __always_inline bool record_wanted(__u8 kind, __u8 proto, __u8 family,
 	if (!port_wanted(cport, sport))
 		return false;
 	return proc_wanted(p);
+}
+
+/* Kernel-side filters, all of them, for one record. */
+static __always_inline bool record_wanted(__u8 kind, __u8 proto, __u8 family,
+					  const struct proc_info *p, __u32 netns,
+					  __u16 cport, __u16 sport)
+{
+	return WANT(kind) && row_wanted(proto, family, p, netns, cport, sport);
 }
 
 /*

@@ -51,40 +51,6 @@ struct run {
 	char start[32];			/* RFC 3339, for reports */
 };
 
-/* --cgroup's id, for the inventory's rows (0: not resolved yet) */
-static uint64_t cgroup_root;
-
-/* The kernel filters live records; inventory records come unfiltered. */
-static bool record_filter(const struct pt_options *o, const struct pt_event *ev)
-{
-	bool port = !o->nports, pid = !o->npids, uid = !o->nuids;
-
-	/* the holder's cgroup: --cgroup or below it, as the kernel's filter */
-	if (o->cgroup) {
-		if (!cgroup_root && pt_cgroup_id_of_path(o->cgroup, &cgroup_root))
-			return false;
-		if (pt_cgroup_within(ev->cgroup_id, cgroup_root) != 1)
-			return false;
-	}
-
-	for (unsigned int i = 0; i < o->nports; i++)
-		port |= o->ports[i] == ev->server_port ||
-			(pt_has_client(ev) && o->ports[i] == ev->client_port);
-	for (unsigned int i = 0; i < o->npids; i++)
-		pid |= o->pids[i] == ev->pid;
-	for (unsigned int i = 0; i < o->nuids; i++)
-		uid |= o->uids[i] == ev->uid;
-	if (o->family && o->family != ev->family)
-		return false;
-	if (!(o->protos & PT_PROTO_BIT(ev->proto)))
-		return false;
-	if (o->netns && o->netns != ev->netns)
-		return false;
-	if (o->comm[0] && strncmp(o->comm, ev->comm, PT_COMM_LEN))
-		return false;
-	return port && pid && uid;
-}
-
 /* Filters that need the classification, so they run after it. */
 static bool flow_wanted(const struct pt_options *o, const struct pt_flow *f)
 {
@@ -158,6 +124,14 @@ struct inventory {
 	size_t n, cap;
 };
 
+/* the kernel filtered the inventory's rows as it does live records */
+static int take_connection(void *ctx, const struct pt_event *ev)
+{
+	struct inventory *inv = ctx;
+
+	return handle_record(inv->run, ev);
+}
+
 static int take_listener(void *ctx, const struct pt_event *ev)
 {
 	struct inventory *inv = ctx;
@@ -175,18 +149,7 @@ static int take_listener(void *ctx, const struct pt_event *ev)
 	}
 	inv->seen[inv->n].sock_id = ev->sock_id;
 	inv->seen[inv->n++].pid = ev->pid;
-	if (!record_filter(inv->run->opts, ev))
-		return 0;
-	return handle_record(inv->run, ev);
-}
-
-static int take_connection(void *ctx, const struct pt_event *ev)
-{
-	struct inventory *inv = ctx;
-
-	if (!record_filter(inv->run->opts, ev))
-		return 0;
-	return handle_record(inv->run, ev);
+	return take_connection(ctx, ev);
 }
 
 /*

@@ -740,6 +740,56 @@ t_open_at_start()
 		bytes_out=100
 }
 
+# The same with --cgroup: the holders of a connection open at start are
+# judged by their own cgroup (not porttrace's), in the kernel, for its rows
+# and for its close records alike
+t_open_at_start_cgroup()
+{
+	local cpid sport spid sub_id
+	new_ns || return
+	new_cgroup || { skip "no cgroup v2 mount to create a cgroup in"; return; }
+	mkdir "$CG/sub" || { fail "cannot create $CG/sub"; return; }
+	sub_id=$(stat -c %i "$CG/sub")
+	start_server srv -t 120 -p 9932 -X 10:20 || return
+	spid=$SRV_PID
+	bg_start cli /dev/null "$T/cli.err" ip netns exec "$NS" "$PEER" client -t 120 -c 127.0.0.1 \
+		-p 9932 -X 10:20 -G "$T/gate" -r "$T/cli.info" ||
+		{ fail "client did not start"; return; }
+	wait_for "$T/gate.held" '^pid=' 5 || { fail "client not connected: $(cat "$T/cli.err")"; return; }
+	cpid=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$T/gate.held")
+	sport=$(sed -n 's/.*sport=\([0-9]*\).*/\1/p' "$T/gate.held")
+	# the client's holder moves below --cgroup; the server's stays outside
+	echo "$cpid" >"$CG/sub/cgroup.procs" || { fail "cannot move $cpid into $CG/sub"; return; }
+
+	timeout 20 "$PT" --connections --cgroup="$CG" -o json >"$T/conns.json" 2>"$T/conns.err" ||
+		fail "porttrace --connections --cgroup failed: $(head -3 "$T/conns.err")"
+	OUT=$T/conns.json
+	expect_total "$OUT" 1
+	expect_one "$OUT" "--connections --cgroup: the client end only" true kind=connect \
+		side=client pid="$cpid" cgroup_id="$sub_id" client_port="$sport" server_port=9932 \
+		attribution=owner
+
+	PT_STDOUT=$T/cg.out start_pt cg -o json -k connect,accept,close --cgroup="$CG" || return
+	PT_STDOUT=$T/all.out start_pt all -o json -k close -P 9932 || return
+	touch "$T/gate"
+	wait_server srv
+	bg_wait cli 10 >/dev/null || fail "client did not finish"
+	wait_recs "$T/all.out" 2
+	wait_recs "$T/cg.out" 1
+	sleep 0.3
+	stop_pt cg
+	stop_pt all
+	expect_total "$T/all.out" 2
+	OUT=$T/cg.out
+	expect_total "$OUT" 1
+	expect_one "$OUT" "--cgroup: the client's close" true kind=close side=client pid="$cpid" \
+		cgroup_id="$sub_id" client_port="$sport" server_port=9932 attribution=owner \
+		tx_bytes=10 rx_bytes=20
+	bg_kill cli
+	rm_cgroup "$CG/sub"
+	rm_cgroup "$CG"
+}
+
 # -k reset: a SYN to a closed port; the kernel's RST has no process
 t_reset_record()
 {
@@ -1015,6 +1065,7 @@ TESTS=(
 	"t_listen_autobind|listen() without bind(): listen/unlisten carry the kernel's port; flows classified by listener"
 	"t_close_bytes|close records: exact bytes per side, duration, client closed first; --lifetime once"
 	"t_open_at_start|a connection open before the start: --connections lists both ends; its close records name the owners, duration null"
+	"t_open_at_start_cgroup|the same with --cgroup: a holder is judged by its own cgroup, for the --connections row and the close record"
 	"t_reset_record|-k reset: a SYN to a closed port gives one reset record without a process"
 	"t_attach_tp_btf|-k all --attach=tp_btf: every kind from the tp_btf programs"
 	"t_cgroup|client in its own cgroup: cgroup_id is the directory's inode; --cgroup shows only it, --listeners --cgroup only the listener below it"

@@ -219,25 +219,6 @@ static int cgroup_path(uint64_t id, char *out, size_t n)
 	return 0;
 }
 
-int pt_cgroup_within(uint64_t id, uint64_t ancestor)
-{
-	char path[PATH_MAX], top[PATH_MAX];
-	size_t n;
-	int err;
-
-	if (id == ancestor)
-		return 1;
-	err = cgroup_path(id, path, sizeof(path));
-	if (!err)
-		err = cgroup_path(ancestor, top, sizeof(top));
-	if (err)
-		return err;
-	n = strlen(top);
-	if (n == 1 && top[0] == '/')
-		return 1;	/* the root holds everything */
-	return !strncmp(path, top, n) && (path[n] == '/' || !path[n]);
-}
-
 #define CG_SLOTS	1024	/* a power of two */
 #define CG_PROBE	8
 
@@ -304,23 +285,25 @@ const char *pt_container_id(uint64_t cgroup_id)
 
 /* ---- path -> id ---- */
 
-static int id_of(const char *path, uint64_t *id)
+/* path relative to dirfd (AT_FDCWD), or dirfd itself when path is "" */
+static int id_at(int dirfd, const char *path, uint64_t *id)
 {
+	int flags = path[0] ? 0 : AT_EMPTY_PATH;
 	union kernfs_handle h;
 	struct statfs sfs;
 	struct stat st;
 	int mount_id;
 
-	if (statfs(path, &sfs))
+	if (path[0] ? statfs(path, &sfs) : fstatfs(dirfd, &sfs))
 		return -errno;
 	if (sfs.f_type != CGROUP2_SUPER_MAGIC)
 		return -EINVAL;
-	if (stat(path, &st))
+	if (fstatat(dirfd, path, &st, flags))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	h.fh.handle_bytes = sizeof(*id);
-	if (!name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) &&
+	if (!name_to_handle_at(dirfd, path, &h.fh, &mount_id, flags) &&
 	    h.fh.handle_bytes == sizeof(*id) &&
 	    h.fh.handle_type == FILEID_KERNFS) {
 		memcpy(id, h.fh.f_handle, sizeof(*id));
@@ -329,6 +312,16 @@ static int id_of(const char *path, uint64_t *id)
 	/* without handle support the inode number is the id (64-bit ino_t) */
 	*id = st.st_ino;
 	return 0;
+}
+
+static int id_of(const char *path, uint64_t *id)
+{
+	return id_at(AT_FDCWD, path, id);
+}
+
+int pt_cgroup_id_of_fd(int fd, uint64_t *id)
+{
+	return id_at(fd, "", id);
 }
 
 int pt_cgroup_id_of_path(const char *path, uint64_t *id)

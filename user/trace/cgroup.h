@@ -39,12 +39,8 @@ const char *pt_container_id(uint64_t cgroup_id);
  */
 int pt_cgroup_id_of_path(const char *path, uint64_t *id);
 
-/*
- * Whether the cgroup id is ancestor or one below it (by their paths).
- * Returns 1 or 0, or -errno when either cannot be resolved (a cgroup that
- * is gone: -ESTALE).
- */
-int pt_cgroup_within(uint64_t id, uint64_t ancestor);
+/* The same for a cgroup directory open at fd. */
+int pt_cgroup_id_of_fd(int fd, uint64_t *id);
 
 /* Where cgroup2 is mounted (/sys/fs/cgroup), or NULL if it is not. */
 const char *pt_cgroup2_mount(void);

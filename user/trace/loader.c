@@ -112,8 +112,10 @@ static int open_cgroup(const char *path)
 	return fd >= 0 ? fd : -errno;
 }
 
-static void configure(struct porttrace_bpf *skel, const struct pt_options *o)
+static void configure(struct porttrace_bpf *skel, const struct pt_options *o, int cgfd)
 {
+	uint64_t cgid;
+
 	size_t ring = (size_t)o->ring_kib * 1024;
 
 	skel->rodata->targ_kinds = o->kinds;
@@ -121,6 +123,10 @@ static void configure(struct porttrace_bpf *skel, const struct pt_options *o)
 	skel->rodata->targ_family = o->family;
 	skel->rodata->targ_netns = o->netns;
 	skel->rodata->targ_cgroup = o->cgroup != NULL;
+	/* the inventory's holders are matched by id: they are not the
+	 * current task, which the cgroup_filter map is for */
+	if (cgfd >= 0 && !pt_cgroup_id_of_fd(cgfd, &cgid))
+		skel->rodata->targ_cgroup_id = cgid;
 	skel->rodata->targ_npids = o->npids;
 	memcpy((void *)skel->rodata->targ_pids, o->pids, sizeof(o->pids));
 	skel->rodata->targ_nuids = o->nuids;
@@ -197,7 +203,7 @@ static int open_load_attach(struct pt_tracer *t, const struct pt_options *o,
 		fprintf(stderr, "porttrace: failed to open BPF object: %s\n", strerror(-err));
 		return err;
 	}
-	configure(skel, o);
+	configure(skel, o, cgfd);
 	select_programs(skel, o, k, btf);
 	skel->rodata->targ_classic = !btf;
 
@@ -396,6 +402,9 @@ static int each_netns(__u32 only, int (*fn)(void *), void *arg, char failed[64],
 	return w.err;
 }
 
+/* one pass of an iter/tcp program over the TCP sockets of the caller's
+ * netns (each_netns() moves it): the connections open at start, or the
+ * sockets that still owe a close (cb NULL: the program only counts) */
 struct conn_walk {
 	struct bpf_link *link;
 	pt_inventory_fn cb;
@@ -555,12 +564,6 @@ static __u64 counter_sum(const struct pt_tracer *t, __u32 key)
 	return sum;
 }
 
-/* one pass of iter_owed over the TCP sockets of the caller's netns */
-static int owed_walk(void *link)
-{
-	return iter_read(link, NULL, NULL);
-}
-
 /*
  * The close records porttrace owed and never paid, for sockets that no
  * longer exist: the kernel ended them without running porttrace's programs
@@ -573,7 +576,7 @@ static int owed_unseen(struct pt_tracer *t, __u64 *unseen)
 {
 	__u64 owed = counter_sum(t, PT_CNT_CLOSE_OWED);
 	__u64 paid = counter_sum(t, PT_CNT_CLOSE_PAID);
-	struct bpf_link *link;
+	struct conn_walk cw = {};
 	char failed[64] = "";
 	unsigned int denied = 0;
 	int err;
@@ -581,12 +584,12 @@ static int owed_unseen(struct pt_tracer *t, __u64 *unseen)
 	*unseen = 0;
 	if (owed <= paid)
 		return 0;
-	link = bpf_program__attach_iter(t->skel->progs.iter_owed, NULL);
-	if (!link)
+	cw.link = bpf_program__attach_iter(t->skel->progs.iter_owed, NULL);
+	if (!cw.link)
 		return -errno;
 	t->skel->bss->owed_open = 0;
-	err = each_netns(t->skel->rodata->targ_netns, owed_walk, link, failed, &denied);
-	bpf_link__destroy(link);
+	err = each_netns(t->skel->rodata->targ_netns, conn_walk, &cw, failed, &denied);
+	bpf_link__destroy(cw.link);
 	if (!err && denied) {
 		/* what is open there would be counted as unseen: say nothing */
 		fprintf(stderr, "porttrace: cannot count closes the kernel did not run porttrace for: "

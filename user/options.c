@@ -61,6 +61,8 @@ static const char usage[] =
 "      --write-format=FORMAT  json or csv\n"
 "      --force                overwrite an existing --write file\n"
 "      --csv-raw              no ' before CSV cells starting with = + - @\n"
+"      --field-names=NAMES    JSON keys: porttrace (default) or ecs (Elastic\n"
+"                             Common Schema, dotted)\n"
 "  -N, --numeric              no service names\n"
 "\n"
 "Audit (porttrace audit): aggregate instead of printing every event; on exit\n"
@@ -295,6 +297,7 @@ enum {
 	OPT_EPHEMERAL = 256, OPT_ATTACH, OPT_RING_SIZE, OPT_TCP, OPT_UDP, OPT_CGROUP,
 	OPT_NETNS, OPT_LISTENERS, OPT_CONNECTIONS, OPT_LIFETIME, OPT_WRITE_FORMAT, OPT_FORCE,
 	OPT_CSV_RAW, OPT_INTERVAL, OPT_EXPECT_PORT, OPT_SCAN_PORTS, OPT_SCAN_WINDOW,
+	OPT_FIELD_NAMES,
 };
 
 static const struct option long_opts[] = {
@@ -318,6 +321,7 @@ static const struct option long_opts[] = {
 	{ "write-format", required_argument, NULL, OPT_WRITE_FORMAT },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "csv-raw", no_argument, NULL, OPT_CSV_RAW },
+	{ "field-names", required_argument, NULL, OPT_FIELD_NAMES },
 	{ "numeric", no_argument, NULL, 'N' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "expect-port", required_argument, NULL, OPT_EXPECT_PORT },
@@ -441,6 +445,12 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 		case OPT_FORCE:
 			o->force = true;
 			break;
+		case OPT_FIELD_NAMES:
+			if (!strcmp(optarg, "ecs"))
+				o->ecs = true;
+			else if (strcmp(optarg, "porttrace"))
+				return fail(o, "invalid --field-names '%s': porttrace or ecs", optarg);
+			break;
 		case OPT_CSV_RAW:
 			o->csv_raw = true;
 			break;
@@ -543,5 +553,7 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 		return fail(o, "--interval and --expect-port are for porttrace audit");
 	if (o->write_format && !o->write_path)
 		return fail(o, "--write-format needs --write=FILE");
+	if (o->ecs && o->mode == PT_MODE_AUDIT)
+		return fail(o, "--field-names=ecs is for live records; the audit's rows keep their names");
 	return PT_OPTS_OK;
 }

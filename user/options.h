@@ -71,6 +71,7 @@ struct pt_options {
 	enum pt_output write_format;	/* PT_OUT_AUTO: from the extension */
 	bool force;		/* --force: overwrite an existing file */
 	bool csv_raw;		/* --csv-raw: no formula neutralisation */
+	bool ecs;		/* --field-names=ecs: JSON keys from ECS */
 	bool numeric;		/* -N: no service names */
 	/* audit */
 	unsigned long interval;	/* --interval=SECS: snapshots, 0: none */

@@ -32,7 +32,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ONLY=${1:-}
 
 # The audit CSV columns, in the order user/audit/audit_report.c names them.
-AUDIT_COLUMNS="record host version ephemeral_mode start end events lost complete netns proto address port service_hint state comms pids pid_count uid container_id bound in_ephemeral_range ephemeral_range accepts unaccepted distinct_clients distinct_client_ports eph_to_static static_to_static eph_to_eph static_to_eph first_accept last_accept connects failures no_ephemeral_port peak_ephemeral_ports first_connect last_connect bytes_in bytes_out rank severity rule subject detail count"
+AUDIT_COLUMNS="record host version ephemeral_mode start end events lost complete netns proto address port service_hint state comms pids pid_count uid container_id bound in_ephemeral_range ephemeral_range accepts unaccepted distinct_clients distinct_client_ports eph_to_static static_to_static eph_to_eph static_to_eph first_accept last_accept connects failures no_ephemeral_port peak_ephemeral_ports first_connect last_connect bytes_in bytes_out rank severity rule subject detail count schema_version"
 
 MOUNTS=()	# tmpfs mounts of the current test, unmounted at its end
 

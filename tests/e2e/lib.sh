@@ -13,7 +13,7 @@ PEER=${PEER:-./.output/tests/peer}
 # the JSON/CSV columns, in order
 COLUMNS_LIST="time kind proto family pid comm uid cgroup_id netns client_addr client_port client_port_class server_addr server_port server_port_class flow_class ephemeral_range evidence attribution"
 # every field of every record kind, exactly and in this order
-COLUMNS_ALL="time kind proto family side pid comm thread uid cgroup_id container_id netns client_addr client_port client_port_class server_addr server_port server_port_class flow_class ephemeral_range evidence attribution result latency_us duration_ms tx_bytes rx_bytes closed_first bound"
+COLUMNS_ALL="time kind proto family side pid comm thread uid cgroup_id container_id netns client_addr client_port client_port_class server_addr server_port server_port_class flow_class ephemeral_range evidence attribution result latency_us duration_ms tx_bytes rx_bytes closed_first bound community_id schema_version"
 
 TEST_NUM=0
 TEST_FAILED=0
@@ -51,6 +51,11 @@ fail()	# message (may span lines)
 	FAILS+=("$*")
 }
 
+note()	# TAP diagnostic line
+{
+	printf '# %s\n' "$@"
+}
+
 skip()	# reason
 {
 	SKIP_REASON=$*
@@ -69,6 +74,9 @@ run_test()	# function name
 	T="$TMP/t$((TEST_NUM + 1))"
 	mkdir -p "$T"
 	"$fn"
+	# a command that does not exist (a helper of another suite) must not
+	# end a test early and quietly: that test would pass having run nothing
+	(($? == 127)) && fail "a command the test runs was not found (exit status 127)"
 	teardown_test
 	tap_result "$name"
 }
@@ -305,6 +313,17 @@ wait_server()
 }
 
 # ---------------------------------------------------------------- porttrace
+
+# run_client_err NAME ARGS...: run_client with -E; sets CLI_ERR (first err=)
+# and CLI_SPORT (the port printed with it, if any)
+run_client_err()
+{
+	local name=$1
+	shift
+	CLI_ERR=
+	run_client "$name" -E "$@" || return 1
+	CLI_ERR=$(grep -o 'err=[A-Z0-9]*' "$T/$name.info" | head -1 | cut -d= -f2)
+}
 
 # kernel_lacks FEATURE: the kernel matrix says this kernel cannot give
 # FEATURE (PORTTRACE_KERNEL_LACKS, a list set per kernel by tests/kernels/matrix)

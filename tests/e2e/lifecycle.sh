@@ -35,17 +35,6 @@ peer_common()
 	[[ -n $CGROUP_ID ]] && COMMON+=(cgroup_id="$CGROUP_ID")
 }
 
-# run_client_err NAME ARGS...: run_client with -E; sets CLI_ERR (first err=)
-# and CLI_SPORT (the port printed with it, if any)
-run_client_err()
-{
-	local name=$1
-	shift
-	CLI_ERR=
-	run_client "$name" -E "$@" || return 1
-	CLI_ERR=$(grep -o 'err=[A-Z0-9]*' "$T/$name.info" | head -1 | cut -d= -f2)
-}
-
 # wait_in_accept PID: until PID sleeps in accept() or accept4() (5 s)
 wait_in_accept()
 {

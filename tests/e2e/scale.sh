@@ -58,11 +58,6 @@ scale_setup()
 	write_checker >"$CHECK"
 }
 
-note()	# TAP diagnostic line
-{
-	printf '# %s\n' "$@"
-}
-
 need_hold()
 {
 	[[ -x $HOLD ]] && return 0

@@ -314,7 +314,7 @@ static void test_service_counts(void **state)
 		"\"eph_to_eph\":0,\"static_to_eph\":0,"
 		"\"first_accept\":\"2026-11-23T08:40:02.000000Z\","
 		"\"last_accept\":\"2026-11-23T08:40:09.000000Z\","
-		"\"bytes_in\":220,\"bytes_out\":1500}");
+		"\"bytes_in\":220,\"bytes_out\":1500,\"schema_version\":1}");
 	free(out);
 	pt_audit_free(a);
 }
@@ -362,7 +362,7 @@ static void test_accept_matching(void **state)
 		"\"eph_to_eph\":0,\"static_to_eph\":0,"
 		"\"first_accept\":\"2026-11-23T08:40:01.000000Z\","
 		"\"last_accept\":\"2026-11-23T08:40:01.000000Z\","
-		"\"bytes_in\":0,\"bytes_out\":0}");
+		"\"bytes_in\":0,\"bytes_out\":0,\"schema_version\":1}");
 	assert_non_null(strstr(out, "\"address\":\"10.0.0.9\",\"port\":22,"
 				    "\"service_hint\":\"ssh\",\"state\":\"listening\","
 				    "\"comms\":[\"sshd2\"],\"pids\":[21],"));
@@ -387,7 +387,7 @@ static void test_accept_matching(void **state)
 		"\"eph_to_eph\":0,\"static_to_eph\":0,"
 		"\"first_accept\":\"2026-11-23T08:40:01.000000Z\","
 		"\"last_accept\":\"2026-11-23T08:40:01.000000Z\","
-		"\"bytes_in\":0,\"bytes_out\":0}");
+		"\"bytes_in\":0,\"bytes_out\":0,\"schema_version\":1}");
 	free(out);
 	pt_audit_free(a);
 }
@@ -457,7 +457,7 @@ static void test_destinations(void **state)
 		"\"no_ephemeral_port\":0,\"peak_ephemeral_ports\":3,"
 		"\"first_connect\":\"2026-11-23T08:40:01.000000Z\","
 		"\"last_connect\":\"2026-11-23T08:40:06.000000Z\","
-		"\"bytes_in\":5000,\"bytes_out\":100}");
+		"\"bytes_in\":5000,\"bytes_out\":100,\"schema_version\":1}");
 	free(out);
 	pt_audit_free(a);
 }
@@ -899,7 +899,7 @@ static const char *const csv_columns =
 	"distinct_clients,distinct_client_ports,eph_to_static,static_to_static,"
 	"eph_to_eph,static_to_eph,first_accept,last_accept,connects,failures,"
 	"no_ephemeral_port,peak_ephemeral_ports,first_connect,last_connect,"
-	"bytes_in,bytes_out,rank,severity,rule,subject,detail,count\r\n";
+	"bytes_in,bytes_out,rank,severity,rule,subject,detail,count,schema_version\r\n";
 
 static void check_csv(bool raw)
 {
@@ -923,6 +923,8 @@ static void check_csv(bool raw)
 
 		rows++;
 		assert_int_equal(r->nf, h->nf);
+		/* every row says which schema it follows */
+		assert_string_equal(r->f[col(h, "schema_version")], "1");
 		if (!strcmp(kind, "report")) {
 			assert_int_equal(rows, 1);
 			assert_string_equal(r->f[col(h, "host")], "web1");
@@ -1026,7 +1028,7 @@ static void test_json_records(void **state)
 		"{\"kind\":\"report\",\"host\":\"web1\",\"version\":\"0.1.0\","
 		"\"ephemeral_mode\":\"auto\",\"start\":\"2026-11-23T08:40:00.000000Z\","
 		"\"end\":\"2026-11-23T09:40:00.000000Z\",\"events\":1234,\"lost\":0,"
-		"\"complete\":true}\n{\"kind\":\"service\","));
+		"\"complete\":true,\"schema_version\":1}\n{\"kind\":\"service\","));
 	json_line_is(out, "\"kind\":\"service\"",
 		"{\"kind\":\"service\",\"netns\":4026531840,\"proto\":\"tcp\","
 		"\"address\":\"0.0.0.0\",\"port\":8080,\"service_hint\":\"http-alt\","
@@ -1037,7 +1039,7 @@ static void test_json_records(void **state)
 		"\"distinct_clients\":0,\"distinct_client_ports\":0,\"eph_to_static\":0,"
 		"\"static_to_static\":0,\"eph_to_eph\":0,\"static_to_eph\":0,"
 		"\"first_accept\":null,\"last_accept\":null,\"bytes_in\":0,"
-		"\"bytes_out\":0}");
+		"\"bytes_out\":0,\"schema_version\":1}");
 	json_line_is(out, "\"kind\":\"destination\"",
 		"{\"kind\":\"destination\",\"netns\":4026531840,\"proto\":\"tcp\","
 		"\"address\":\"10.0.0.2\",\"port\":179,\"service_hint\":\"bgp\","
@@ -1047,27 +1049,27 @@ static void test_json_records(void **state)
 		"\"peak_ephemeral_ports\":0,"
 		"\"first_connect\":\"2026-11-23T08:40:01.000000Z\","
 		"\"last_connect\":\"2026-11-23T08:40:01.000000Z\",\"bytes_in\":0,"
-		"\"bytes_out\":0}");
+		"\"bytes_out\":0,\"schema_version\":1}");
 	json_line_is(out, "\"rank\":1,",
 		"{\"kind\":\"finding\",\"rank\":1,\"severity\":\"low\","
 		"\"rule\":\"non-ephemeral-to-static-flow\","
 		"\"subject\":\"=1+2,\\\"x\\\"\\nzz-@q: static-to-static, outbound\","
 		"\"detail\":\"1 static-to-static connection made, e.g. 10.0.0.1:179 -> "
 		"10.0.0.2:179 (client port static by socket, server port static by "
-		"range)\",\"count\":1}");
+		"range)\",\"count\":1,\"schema_version\":1}");
 	json_line_is(out, "\"rank\":2,",
 		"{\"kind\":\"finding\",\"rank\":2,\"severity\":\"low\","
 		"\"rule\":\"idle-listener\","
 		"\"subject\":\"tcp 0.0.0.0:8080 (netns 4026531840) =1+2,\\\"x\\\"\\nzz-@q\","
 		"\"detail\":\"listening since 2026-11-23T08:40:00.000000Z, accepted no "
-		"connection during the run\",\"count\":0}");
+		"connection during the run\",\"count\":0,\"schema_version\":1}");
 	free(out);
 
 	lossy.lost = 7;
 	lossy.host = NULL;
 	out = report(a, JSON, &lossy);
 	assert_non_null(strstr(out, "{\"kind\":\"report\",\"host\":null,"));
-	assert_non_null(strstr(out, "\"lost\":7,\"complete\":false}\n"));
+	assert_non_null(strstr(out, "\"lost\":7,\"complete\":false,\"schema_version\":1}\n"));
 	free(out);
 	pt_audit_free(a);
 }

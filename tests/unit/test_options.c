@@ -89,6 +89,16 @@ static void test_values(void **state)
 	assert_int_equal(PARSE(&o, "-4", "-4"), PT_OPTS_OK);
 	assert_int_equal(o.family, PT_FAMILY_IPV4);
 
+	/* JSON keys: porttrace's by default, ECS's on request */
+	assert_int_equal(PARSE(&o, "-o", "json"), PT_OPTS_OK);
+	assert_false(o.ecs);
+	assert_int_equal(PARSE(&o, "--field-names=ecs"), PT_OPTS_OK);
+	assert_true(o.ecs);
+	assert_int_equal(PARSE(&o, "--field-names=porttrace"), PT_OPTS_OK);
+	assert_false(o.ecs);
+	assert_int_equal(PARSE(&o, "--field-names=otel"), -EINVAL);
+	assert_string_equal(o.err, "invalid --field-names 'otel': porttrace or ecs");
+
 	/* -p twice accumulates */
 	assert_int_equal(PARSE(&o, "-p", "7", "-p", "8"), PT_OPTS_OK);
 	assert_int_equal(o.npids, 2);
@@ -194,6 +204,13 @@ static void test_modes(void **state)
 
 		assert_int_equal(pt_parse_options(4, audit_k, &o), -EINVAL);
 		assert_string_equal(o.err, "-k does not apply to audit: it takes every kind");
+	}
+	{
+		char *audit_ecs[] = { "porttrace", "audit", "--field-names=ecs", NULL };
+
+		assert_int_equal(pt_parse_options(3, audit_ecs, &o), -EINVAL);
+		assert_string_equal(o.err,
+				    "--field-names=ecs is for live records; the audit's rows keep their names");
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <cmocka.h>
 #include <linux/types.h>
 #include "csv_reader.h"
@@ -21,20 +22,44 @@
 
 #define T_TIME	"2026-11-23T08:40:01.123456Z"
 #define CID	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-#define NCOLS	29
+#define NCOLS	31
 
 static const char csv_header[] =
 	"time,kind,proto,family,side,pid,comm,thread,uid,cgroup_id,container_id,netns,"
 	"client_addr,client_port,client_port_class,"
 	"server_addr,server_port,server_port_class,"
 	"flow_class,ephemeral_range,evidence,attribution,"
-	"result,latency_us,duration_ms,tx_bytes,rx_bytes,closed_first,bound\r\n";
+	"result,latency_us,duration_ms,tx_bytes,rx_bytes,closed_first,bound,"
+	"community_id,schema_version\r\n";
 
 /* comm is a fixed array: copy at most PT_COMM_LEN bytes, no NUL forced */
 static void set_comm(struct pt_event *e, const char *s, size_t len)
 {
 	memset(e->comm, 0, sizeof(e->comm));
 	memcpy(e->comm, s, len < sizeof(e->comm) ? len : sizeof(e->comm));
+}
+
+/* Both ends, as text (the flow) and as bytes (the event: IPv4 v4-mapped),
+ * which community_id hashes */
+static void set_addrs(struct pt_event *e, struct pt_flow *f, const char *client,
+		      const char *server)
+{
+	const char *addr[2] = { client, server };
+	__u8 *bytes[2] = { e->client_addr, e->server_addr };
+
+	for (int i = 0; i < 2; i++) {
+		struct in_addr v4;
+
+		memset(bytes[i], 0, 16);
+		if (inet_pton(AF_INET, addr[i], &v4) == 1) {
+			bytes[i][10] = bytes[i][11] = 0xff;
+			memcpy(bytes[i] + 12, &v4, 4);
+		} else {
+			assert_int_equal(inet_pton(AF_INET6, addr[i], bytes[i]), 1);
+		}
+	}
+	strcpy(f->client_addr, client);
+	strcpy(f->server_addr, server);
 }
 
 /* A successful IPv4 connect by curl: the base every test varies. */
@@ -61,8 +86,7 @@ static void make_flow(struct pt_event *e, struct pt_flow *f)
 	memset(f, 0, sizeof(*f));
 	f->ev = e;
 	strcpy(f->time, T_TIME);
-	strcpy(f->client_addr, "10.0.0.1");
-	strcpy(f->server_addr, "10.0.0.2");
+	set_addrs(e, f, "10.0.0.1", "10.0.0.2");
 	f->eph_lo = 32768;
 	f->eph_hi = 60999;
 	f->client_class = PT_PORT_EPHEMERAL;
@@ -311,7 +335,8 @@ static void test_json_connect_ok(void **state)
 		"\"evidence\":\"client=socket server=listener\","
 		"\"attribution\":\"syscall\",\"result\":\"ok\","
 		"\"latency_us\":1234,\"duration_ms\":null,\"tx_bytes\":null,"
-		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":null}\n");
+		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":null,"
+		"\"community_id\":\"1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=\",\"schema_version\":1}\n");
 }
 
 static void test_json_connect_refused(void **state)
@@ -337,7 +362,8 @@ static void test_json_connect_refused(void **state)
 		"\"evidence\":\"client=socket server=listener\","
 		"\"attribution\":\"syscall\",\"result\":\"refused\","
 		"\"latency_us\":250,\"duration_ms\":null,\"tx_bytes\":null,"
-		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":null}\n");
+		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":null,"
+		"\"community_id\":\"1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=\",\"schema_version\":1}\n");
 }
 
 /* The port-exhaustion signal; the kernel found no port: client_port null. */
@@ -388,7 +414,8 @@ static void test_json_udp_container(void **state)
 		"\"evidence\":\"client=socket server=range\","
 		"\"attribution\":\"syscall\",\"result\":\"ok\","
 		"\"latency_us\":0,\"duration_ms\":null,\"tx_bytes\":null,"
-		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":null}\n");
+		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":null,"
+		"\"community_id\":\"1:RXKURpyQITZU13SCYbIzaVPTxaQ=\",\"schema_version\":1}\n");
 }
 
 /*
@@ -410,8 +437,7 @@ static void test_json_accept_unattributed(void **state)
 	e.uid = 0;
 	e.result = ECONNRESET;
 	set_comm(&e, "swapper/3", 9);
-	strcpy(f.client_addr, "fe80::1");
-	strcpy(f.server_addr, "::1");
+	set_addrs(&e, &f, "fe80::1", "::1");
 	f.client_evidence = PT_EVID_PEER;
 	f.server_evidence = PT_EVID_USER_RANGE;
 	f.client_class = PT_PORT_STATIC;
@@ -431,7 +457,8 @@ static void test_json_accept_unattributed(void **state)
 		"\"evidence\":\"client=peer-socket server=user-range\","
 		"\"attribution\":\"none\",\"result\":\"reset\","
 		"\"latency_us\":null,\"duration_ms\":null,\"tx_bytes\":null,"
-		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":null}\n");
+		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":null,"
+		"\"community_id\":\"1:eQfPZTTO7/gpajxZndN8XhhIOzE=\",\"schema_version\":1}\n");
 }
 
 /* A prefork worker's accept, attributed to the listener's owner. */
@@ -476,7 +503,8 @@ static void test_json_listen_bound(void **state)
 		"\"evidence\":\"server=socket\","
 		"\"attribution\":\"syscall\",\"result\":null,"
 		"\"latency_us\":null,\"duration_ms\":null,\"tx_bytes\":null,"
-		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":true}\n");
+		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":true,"
+		"\"community_id\":null,\"schema_version\":1}\n");
 }
 
 /* listen() on a socket never bound: the kernel picked the port */
@@ -493,7 +521,7 @@ static void test_json_listen_unbound(void **state)
 	assert_non_null(strstr(out, ",\"server_port\":45123,"
 				    "\"server_port_class\":\"ephemeral\","
 				    "\"flow_class\":null,"));
-	assert_non_null(strstr(out, ",\"bound\":false}\n"));
+	assert_non_null(strstr(out, ",\"bound\":false,\"community_id\":null,\"schema_version\":1}\n"));
 	free(out);
 }
 
@@ -520,7 +548,8 @@ static void test_json_unlisten(void **state)
 		"\"evidence\":\"server=socket\","
 		"\"attribution\":\"syscall\",\"result\":null,"
 		"\"latency_us\":null,\"duration_ms\":null,\"tx_bytes\":null,"
-		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":true}\n");
+		"\"rx_bytes\":null,\"closed_first\":null,\"bound\":true,"
+		"\"community_id\":null,\"schema_version\":1}\n");
 }
 
 static void test_json_close(void **state)
@@ -545,7 +574,8 @@ static void test_json_close(void **state)
 		"\"attribution\":\"syscall\",\"result\":null,"
 		"\"latency_us\":null,\"duration_ms\":1500,\"tx_bytes\":1000,"
 		"\"rx_bytes\":2000000,\"closed_first\":\"server\","
-		"\"bound\":null}\n");
+		"\"bound\":null,"
+		"\"community_id\":\"1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=\",\"schema_version\":1}\n");
 }
 
 /*
@@ -576,7 +606,7 @@ static void test_inventory_connection(void **state)
 				    "\"rx_bytes\":2000000,\"closed_first\":\"server\","));
 	free(out);
 	out = render_flow(&pt_sink_csv_ops, &f);
-	assert_non_null(strstr(out, ",owner,,,,1000,2000000,server,\r\n"));
+	assert_non_null(strstr(out, ",owner,,,,1000,2000000,server,,1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=,1\r\n"));
 	free(out);
 }
 
@@ -599,7 +629,8 @@ static void test_json_close_reset(void **state)
 	assert_non_null(strstr(out, ",\"result\":\"reset\",\"latency_us\":null,"
 				    "\"duration_ms\":0,\"tx_bytes\":0,"
 				    "\"rx_bytes\":18446744073709551615,"
-				    "\"closed_first\":null,\"bound\":null}\n"));
+				    "\"closed_first\":null,\"bound\":null,"
+				    "\"community_id\":\"1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=\",\"schema_version\":1}\n"));
 	e.flags = PT_F_CLOSED_FIRST_LOCAL;
 	free(out);
 	out = render_flow(&pt_sink_json_ops, &f);
@@ -664,7 +695,7 @@ static void test_json_stats(void **state)
 	assert_string_equal(out,
 		"{\"time\":\"2026-11-23T08:41:00.000001Z\",\"kind\":\"stats\","
 		"\"events\":1000,\"lost\":11,\"lost_ringbuf\":5,"
-		"\"lost_state\":1,\"lost_recursion\":2,\"lost_unseen\":3}\n");
+		"\"lost_state\":1,\"lost_recursion\":2,\"lost_unseen\":3,\"schema_version\":1}\n");
 	free(out);
 }
 
@@ -732,14 +763,14 @@ static void test_csv_rows(void **state)
 	csv_is(&f, T_TIME ",connect,tcp,ipv4,client,4242,curl,,1000,7654,,"
 		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		   "ephemeral-to-static,32768-60999,"
-		   "client=socket server=listener,syscall,ok,1234,,,,,\r\n");
+		   "client=socket server=listener,syscall,ok,1234,,,,,,1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=,1\r\n");
 
 	e.result = ECONNREFUSED;
 	e.latency_ns = 250999;
 	csv_is(&f, T_TIME ",connect,tcp,ipv4,client,4242,curl,,1000,7654,,"
 		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		   "ephemeral-to-static,32768-60999,"
-		   "client=socket server=listener,syscall,refused,250,,,,,\r\n");
+		   "client=socket server=listener,syscall,refused,250,,,,,,1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=,1\r\n");
 
 	make_flow(&e, &f);
 	e.proto = PT_PROTO_UDP;
@@ -749,7 +780,7 @@ static void test_csv_rows(void **state)
 	csv_is(&f, T_TIME ",connect,udp,ipv4,client,4242,curl,,1000,7654," CID ","
 		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,53,static,"
 		   "ephemeral-to-static,32768-60999,"
-		   "client=socket server=listener,syscall,ok,0,,,,,\r\n");
+		   "client=socket server=listener,syscall,ok,0,,,,,,1:RXKURpyQITZU13SCYbIzaVPTxaQ=,1\r\n");
 
 	make_flow(&e, &f);
 	e.kind = PT_EV_ACCEPT;
@@ -759,32 +790,31 @@ static void test_csv_rows(void **state)
 	e.pid = 0;
 	e.result = ECONNRESET;
 	set_comm(&e, "swapper/3", 9);
-	strcpy(f.client_addr, "fe80::1");
-	strcpy(f.server_addr, "::1");
+	set_addrs(&e, &f, "fe80::1", "::1");
 	f.client_evidence = PT_EVID_PEER;
 	csv_is(&f, T_TIME ",accept,tcp,ipv6,server,,,,,,,"
 		   "4026531840,fe80::1,40000,ephemeral,::1,443,static,"
 		   "ephemeral-to-static,32768-60999,"
-		   "client=peer-socket server=listener,none,reset,,,,,,\r\n");
+		   "client=peer-socket server=listener,none,reset,,,,,,,1:eQfPZTTO7/gpajxZndN8XhhIOzE=,1\r\n");
 
 	make_listen(&e, &f, true);
 	csv_is(&f, T_TIME ",listen,tcp,ipv4,server,880,nginx,,0,7654,,"
 		   "4026531840,,,,0.0.0.0,80,static,,32768-60999,"
-		   "server=socket,syscall,,,,,,,true\r\n");
+		   "server=socket,syscall,,,,,,,true,,1\r\n");
 
 	make_listen(&e, &f, false);
 	e.kind = PT_EV_UNLISTEN;
 	e.flags = PT_F_INVENTORY;
 	csv_is(&f, T_TIME ",unlisten,tcp,ipv4,server,880,nginx,,0,7654,,"
 		   "4026531840,,,,0.0.0.0,80,ephemeral,,32768-60999,"
-		   "server=socket,syscall,,,,,,,false\r\n");
+		   "server=socket,syscall,,,,,,,false,,1\r\n");
 
 	make_close(&e, &f);
 	csv_is(&f, T_TIME ",close,tcp,ipv4,client,4242,curl,,1000,7654,,"
 		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		   "ephemeral-to-static,32768-60999,"
 		   "client=socket server=listener,syscall,,,1500,1000,2000000,"
-		   "server,\r\n");
+		   "server,,1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=,1\r\n");
 
 	e.result = ECONNRESET;
 	e.flags = 0;
@@ -792,7 +822,7 @@ static void test_csv_rows(void **state)
 		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		   "ephemeral-to-static,32768-60999,"
 		   "client=socket server=listener,syscall,reset,,1500,1000,"
-		   "2000000,,\r\n");
+		   "2000000,,,1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=,1\r\n");
 }
 
 static void test_csv_stats(void **state)
@@ -810,7 +840,7 @@ static void test_csv_stats(void **state)
 	/* time, kind, 18 empty, evidence, 8 empty */
 	assert_string_equal(out + strlen(csv_header),
 		"2026-11-23T08:41:00.000001Z,stats,,,,,,,,,,,,,,,,,,,"
-		"events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3,,,,,,,,\r\n");
+		"events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3,,,,,,,,,,1\r\n");
 	free(out);
 }
 
@@ -925,9 +955,10 @@ static void test_csv_roundtrip(void **state)
 	assert_int_equal(csv_next(&p, end, r), 1);
 	assert_int_equal(r->nf, NCOLS);
 	assert_string_equal(r->f[1], "stats");
-	for (col = 2; col < NCOLS; col++)
+	for (col = 2; col < NCOLS - 1; col++)
 		if (col != 20)
 			assert_string_equal(r->f[col], "");
+	assert_string_equal(r->f[NCOLS - 1], "1");
 	assert_string_equal(r->f[20],
 			    "events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3");
 	assert_int_equal(csv_next(&p, end, r), 0);
@@ -954,7 +985,7 @@ static void test_csv_raw(void **state)
 		T_TIME ",connect,tcp,ipv4,client,4242,\"=1+1,\"\"x\"\"\",,1000,7654,,"
 		"4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		"ephemeral-to-static,32768-60999,"
-		"client=socket server=listener,syscall,ok,1234,,,,,\r\n");
+		"client=socket server=listener,syscall,ok,1234,,,,,,1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=,1\r\n");
 	free(out);
 }
 
@@ -1035,7 +1066,7 @@ static void test_thread_field(void **state)
 	csv_is(&f, T_TIME ",connect,tcp,ipv4,client,4242,curl,acceptor,1000,7654,,"
 		"4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
 		"ephemeral-to-static,32768-60999,client=socket server=listener,"
-		"syscall,ok,1234,,,,,\r\n");
+		"syscall,ok,1234,,,,,,1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=,1\r\n");
 	table_is(&f,
 		"08:40:01 connect     4242 curl/acceptor   10.0.0.1:40000        "
 		"10.0.0.2:443          eph-static\n");
@@ -1084,8 +1115,7 @@ static void test_table_ipv6(void **state)
 	make_flow(&e, &f);
 	e.kind = PT_EV_ACCEPT;
 	e.family = PT_FAMILY_IPV6;
-	strcpy(f.client_addr, "2001:db8::1");
-	strcpy(f.server_addr, "::1");
+	set_addrs(&e, &f, "2001:db8::1", "::1");
 	f.flow_class = PT_FLOW_EPH_TO_EPH;
 	table_is(&f,
 		"08:40:01 accept      4242 curl            [2001:db8::1]:40000   "
@@ -1133,8 +1163,7 @@ static void test_table_failures(void **state)
 	e.pid = 0;
 	e.result = ECONNRESET;
 	set_comm(&e, "swapper/3", 9);
-	strcpy(f.client_addr, "2001:db8::1");
-	strcpy(f.server_addr, "::1");
+	set_addrs(&e, &f, "2001:db8::1", "::1");
 	table_is(&f,
 		"08:40:01 accept         -                 [2001:db8::1]:40000   "
 		"[::1]:443             !reset\n");
@@ -1377,8 +1406,7 @@ static void test_lifetime_rows(void **state)
 	make_close(&e, &f);
 	e.family = PT_FAMILY_IPV6;
 	e.attribution = PT_ATTR_NONE;
-	strcpy(f.client_addr, "2001:db8::1");
-	strcpy(f.server_addr, "::1");
+	set_addrs(&e, &f, "2001:db8::1", "::1");
 	life_is(&f,
 		"08:40:01       -              [2001:db8::1]:40000   "
 		"[::1]:443                1000 2000000 1500\n");

@@ -156,6 +156,7 @@ enum acol {
 	AC_SUBJECT,
 	AC_DETAIL,
 	AC_COUNT,
+	AC_SCHEMA_VERSION,
 	AC_NCOLS,
 };
 
@@ -207,6 +208,7 @@ static const char *const acol_names[AC_NCOLS] = {
 	[AC_SUBJECT] = "subject",
 	[AC_DETAIL] = "detail",
 	[AC_COUNT] = "count",
+	[AC_SCHEMA_VERSION] = "schema_version",
 };
 
 /* JSON calls the first column "kind", as live records do */
@@ -260,6 +262,7 @@ static void row_reset(struct arow *r, const char *record)
 {
 	memset(r->c, 0, sizeof(r->c));
 	set_str(r, AC_RECORD, record);
+	pt_cell_numstr(&r->c[AC_SCHEMA_VERSION], PT_SCHEMA_VERSION_STR);
 }
 
 static void row_procs(struct arow *r, const struct procset *ps)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "outputs.h"
+#include "record.h"
 
 static const struct pt_sink_ops *ops_of(enum pt_output f)
 {
@@ -45,7 +46,11 @@ int pt_outputs_open(struct pt_outputs *o, const struct pt_options *opts,
 	o->term.listeners = opts->mode == PT_MODE_LISTENERS;
 	o->term.connections = opts->mode == PT_MODE_CONNECTIONS;
 	o->term.csv_raw = opts->csv_raw;
-	o->term.shape = report;
+	o->term.shape = report ? report : opts->ecs ? &pt_record_shape_ecs : NULL;
+	if (opts->ecs && o->term_format != PT_OUT_JSON && !opts->write_path) {
+		fprintf(stderr, "porttrace: --field-names=ecs names JSON keys: give -o json or a .json --write file\n");
+		return PT_OUTPUTS_USAGE;
+	}
 	if (!opts->write_path)
 		return 0;
 
@@ -56,6 +61,10 @@ int pt_outputs_open(struct pt_outputs *o, const struct pt_options *opts,
 		return PT_OUTPUTS_USAGE;
 	}
 	o->file_format = fmt;
+	if (opts->ecs && o->term_format != PT_OUT_JSON && fmt != PT_OUT_JSON) {
+		fprintf(stderr, "porttrace: --field-names=ecs names JSON keys: give -o json or a .json --write file\n");
+		return PT_OUTPUTS_USAGE;
+	}
 	/* a final audit report appears whole or not at all; a stream can rotate */
 	if (!records && !opts->interval)
 		flags |= PT_OUTFILE_ATOMIC;
@@ -68,7 +77,7 @@ int pt_outputs_open(struct pt_outputs *o, const struct pt_options *opts,
 	o->file.ops = ops_of(o->file_format);
 	o->file.out = o->of.fp;
 	o->file.csv_raw = opts->csv_raw;
-	o->file.shape = report;
+	o->file.shape = o->term.shape;
 	return 0;
 }
 

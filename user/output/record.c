@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/types.h>
+#include "community_id.h"
 #include "escape.h"
 #include "record.h"
 
@@ -40,6 +41,55 @@ const char *const pt_field_names[PT_NFIELDS] = {
 	[PT_FLD_RX_BYTES] = "rx_bytes",
 	[PT_FLD_CLOSED_FIRST] = "closed_first",
 	[PT_FLD_BOUND] = "bound",
+	[PT_FLD_COMMUNITY_ID] = "community_id",
+	[PT_FLD_SCHEMA_VERSION] = "schema_version",
+};
+
+/* --field-names=ecs: Elastic Common Schema names where ECS has the field,
+ * porttrace.* for the rest (the README's mapping table) */
+static const char *const ecs_names[PT_NFIELDS] = {
+	[PT_FLD_TIME] = "@timestamp",
+	[PT_FLD_KIND] = "event.action",
+	[PT_FLD_PROTO] = "network.transport",
+	[PT_FLD_FAMILY] = "network.type",
+	[PT_FLD_SIDE] = "porttrace.side",
+	[PT_FLD_PID] = "process.pid",
+	[PT_FLD_COMM] = "process.name",
+	[PT_FLD_THREAD] = "process.thread.name",
+	[PT_FLD_UID] = "user.id",
+	[PT_FLD_CGROUP_ID] = "porttrace.cgroup_id",
+	[PT_FLD_CONTAINER_ID] = "container.id",
+	[PT_FLD_NETNS] = "porttrace.netns",
+	[PT_FLD_CLIENT_ADDR] = "source.ip",
+	[PT_FLD_CLIENT_PORT] = "source.port",
+	[PT_FLD_CLIENT_PORT_CLASS] = "porttrace.client_port_class",
+	[PT_FLD_SERVER_ADDR] = "destination.ip",
+	[PT_FLD_SERVER_PORT] = "destination.port",
+	[PT_FLD_SERVER_PORT_CLASS] = "porttrace.server_port_class",
+	[PT_FLD_FLOW_CLASS] = "porttrace.flow_class",
+	[PT_FLD_EPHEMERAL_RANGE] = "porttrace.ephemeral_range",
+	[PT_FLD_EVIDENCE] = "porttrace.evidence",
+	[PT_FLD_ATTRIBUTION] = "porttrace.attribution",
+	[PT_FLD_RESULT] = "porttrace.result",
+	[PT_FLD_LATENCY_US] = "porttrace.latency_us",
+	[PT_FLD_DURATION_MS] = "porttrace.duration_ms",
+	[PT_FLD_TX_BYTES] = "porttrace.tx_bytes",
+	[PT_FLD_RX_BYTES] = "porttrace.rx_bytes",
+	[PT_FLD_CLOSED_FIRST] = "porttrace.closed_first",
+	[PT_FLD_BOUND] = "porttrace.bound",
+	[PT_FLD_COMMUNITY_ID] = "network.community_id",
+	[PT_FLD_SCHEMA_VERSION] = "porttrace.schema_version",
+};
+
+static char ecs_keys[PT_NFIELDS][PT_KEY_WIDTH];
+static unsigned char ecs_keys_len[PT_NFIELDS];
+
+const struct pt_row_shape pt_record_shape_ecs = {
+	.ncols = PT_NFIELDS,
+	.names = pt_field_names,
+	.json_names = ecs_names,
+	.keys = ecs_keys,
+	.keys_len = ecs_keys_len,
 };
 
 static char record_keys[PT_NFIELDS][PT_KEY_WIDTH];
@@ -63,11 +113,12 @@ static void set_u64(struct pt_record *r, enum pt_field i, uint64_t n)
 	pt_cell_u64(&r->c[i], r->num[i], n);
 }
 
-/* every field is present, null unless set */
+/* every field is present, null unless set; the schema's version always */
 static void record_reset(struct pt_record *r)
 {
 	for (size_t i = 0; i < PT_NFIELDS; i++)
 		pt_cell_null(&r->c[i]);
+	pt_cell_numstr(&r->c[PT_FLD_SCHEMA_VERSION], PT_SCHEMA_VERSION_STR);
 }
 
 void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
@@ -106,6 +157,12 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 		set_str(r, PT_FLD_CLIENT_PORT_CLASS,
 			pt_port_class_str(f->client_class));
 	}
+	/* both ends known: the flow's id, the same in its other end's record */
+	if (client && e->client_port && e->server_port &&
+	    (e->proto == PT_PROTO_TCP || e->proto == PT_PROTO_UDP))
+		pt_cell_strn(&r->c[PT_FLD_COMMUNITY_ID], r->community_id,
+			     pt_community_id(r->community_id, 0, e->proto, e->client_addr,
+					     e->client_port, e->server_addr, e->server_port));
 	set_str(r, PT_FLD_SERVER_ADDR, f->server_addr);
 	set_u64(r, PT_FLD_SERVER_PORT, e->server_port);
 	set_str(r, PT_FLD_SERVER_PORT_CLASS, pt_port_class_str(f->server_class));

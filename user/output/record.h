@@ -44,6 +44,8 @@ enum pt_field {
 	PT_FLD_RX_BYTES,
 	PT_FLD_CLOSED_FIRST,
 	PT_FLD_BOUND,
+	PT_FLD_COMMUNITY_ID,
+	PT_FLD_SCHEMA_VERSION,
 	PT_NFIELDS,
 };
 
@@ -57,10 +59,18 @@ struct pt_record {
 	char evidence[48];
 	char range[16];
 	char stats[256];
+	char community_id[32];
 };
+
+/* every JSON record and CSV row says which doc/porttrace.schema.json it
+ * follows; raised when a field changes meaning or goes away */
+#define PT_SCHEMA_VERSION	1
+#define PT_SCHEMA_VERSION_STR	"1"
 
 /* a record's columns: every field, null where it does not apply */
 extern const struct pt_row_shape pt_record_shape;
+/* the same columns with ECS names as JSON keys (--field-names=ecs) */
+extern const struct pt_row_shape pt_record_shape_ecs;
 
 static inline struct pt_row pt_record_row(const struct pt_record *r)
 {

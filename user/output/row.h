@@ -80,6 +80,12 @@ static inline void pt_cell_u64(struct pt_cell *c, char buf[24], uint64_t n)
 	*c = (struct pt_cell){ .t = PT_CELL_NUM, .s = buf, .len = len };
 }
 
+/* a number already spelled, such as a constant */
+static inline void pt_cell_numstr(struct pt_cell *c, const char *s)
+{
+	*c = (struct pt_cell){ .t = PT_CELL_NUM, .s = s, .len = strlen(s) };
+}
+
 static inline void pt_cell_bool(struct pt_cell *c, bool b)
 {
 	*c = (struct pt_cell){ .t = PT_CELL_NUM, .s = b ? "true" : "false", .len = b ? 4 : 5 };

@@ -54,21 +54,26 @@ static int json_write_flow(struct pt_sink *s, const struct pt_flow *f)
 
 	pt_record_from_flow(&r, f);
 	row = pt_record_row(&r);
+	if (s->shape)
+		row.shape = s->shape;	/* --field-names=ecs */
 	return json_write_row(s, &row);
 }
 
 static int json_write_stats(struct pt_sink *s, const struct pt_stats *st)
 {
+	/* --field-names=ecs: the keys records share are spelled as theirs */
+	bool ecs = s->shape == &pt_record_shape_ecs;
 	int ret;
 
 	errno = 0;
 	ret = fprintf(s->out,
-		      "{\"time\":\"%s\",\"kind\":\"stats\",\"events\":%" PRIu64
+		      "{\"%s\":\"%s\",\"%s\":\"stats\",\"events\":%" PRIu64
 		      ",\"lost\":%" PRIu64 ",\"lost_ringbuf\":%" PRIu64
 		      ",\"lost_state\":%" PRIu64 ",\"lost_recursion\":%" PRIu64
-		      ",\"lost_unseen\":%" PRIu64 "}\n",
-		      st->time, st->events, st->lost, st->lost_ringbuf,
-		      st->lost_state, st->lost_recursion, st->lost_unseen);
+		      ",\"lost_unseen\":%" PRIu64 ",\"%s\":" PT_SCHEMA_VERSION_STR "}\n",
+		      ecs ? "@timestamp" : "time", st->time, ecs ? "event.action" : "kind",
+		      st->events, st->lost, st->lost_ringbuf, st->lost_state, st->lost_recursion,
+		      st->lost_unseen, ecs ? "porttrace.schema_version" : "schema_version");
 	return json_result(s, ret);
 }
 

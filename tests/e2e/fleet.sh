@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# What fleet tools rely on: every JSON line porttrace writes validates
+# against doc/porttrace.schema.json (python3-jsonschema), and community_id
+# is the Community ID v1 of the flow, the same in each end's records.
+#
+# Run from the repository root, as root, after
+#     make porttrace .output/tests/peer
+# TAP output as the other e2e suites (tests/e2e/run.sh says more); a test
+# name pattern as $1 runs only the matching tests.
+
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/e2e/lib.sh
+. tests/e2e/lib.sh
+
+ONLY=${1:-}
+SCHEMA=doc/porttrace.schema.json
+
+# Every kind a run can write, live and audit, a stats record included (a
+# run that overflowed the smallest ring), validates against the schema
+t_schema()
+{
+	local kinds want=(accept close connect destination finding listen report service stats
+		unlisten) k pj n=1000
+	new_ns || return
+	kernel_lacks reset || want+=(reset)
+	# a listener that accepts nothing: the audit's idle-listener finding
+	start_server idle -p 9705 -n 0 -H 30000 -t 60 || return
+	PT_STDOUT=$T/pt.out start_pt pt -o json -k all || return
+	PT_STDOUT=$T/au.out start_pt au audit -o json || return
+	start_server srv -p 9701 || return
+	run_client cli -c 127.0.0.1 -p 9701 || return
+	run_client_err ref -O -c 127.0.0.1 -p 9702 || return
+	[[ $CLI_ERR == ECONNREFUSED ]] || fail "test setup: connect to 9702: ${CLI_ERR:-succeeded}"
+	start_server udp -u -p 9703 || return
+	run_client cliu -u -c 127.0.0.1 -p 9703 || return
+	wait_server srv
+	wait_server udp
+	wait_recs "$T/pt.out" 8
+	sleep 0.3
+	stop_pt pt
+	stop_pt au
+	bg_kill idle
+
+	# a run that lost records ends with its stats record
+	PT_STDOUT=$T/pj.out start_pt pj -o json --ring-size=64 -P 9704 || return
+	start_server many -p 9704 -n $n -t 60 || return
+	pj=$(bg_pid pj)
+	kill -STOP "$pj"
+	run_client many -c 127.0.0.1 -p 9704 -k $n -t 60
+	wait_server many
+	kill -CONT "$pj"
+	sleep 0.5
+	ALLOW_LOST=1 stop_pt pj
+	grep -q '"kind":"stats"' "$T/pj.out" ||
+		fail "test setup: no stats record after overflowing a 64 KiB ring: $PT_SUMMARY"
+
+	kinds=$(tests/e2e/schema-check "$SCHEMA" "$T/pt.out" "$T/au.out" "$T/pj.out" 2>&1) ||
+		{ fail "a record does not validate against $SCHEMA:" "$kinds"; return; }
+	for k in "${want[@]}"; do
+		[[ " ${kinds#kinds: } " == *" $k "* ]] || fail "no '$k' record was validated ($kinds)"
+	done
+	note "$kinds"
+}
+
+# community_id_is PORT PROTO CLIENT-ADDR SERVER-ADDR N: the N records of the
+# flow to PORT carry one community_id, Python's for the flow
+community_id_is()
+{
+	local port=$1 proto=$2 caddr=$3 saddr=$4 n=$5 ids cport want
+	ids=$(ns_recs "$OUT" ".server_port == $port" | jq -r .community_id | sort | uniq -c)
+	[[ $(ns_recs "$OUT" ".server_port == $port" | grep -c .) == "$n" ]] ||
+		fail "$proto $port: expected $n records" "$(ns_recs "$OUT" ".server_port == $port")"
+	[[ $(grep -c . <<<"$ids") == 1 ]] ||
+		{ fail "$proto $port: the flow's records carry different community_ids:" "$ids"; return; }
+	cport=$(ns_recs "$OUT" ".server_port == $port" | jq -r .client_port | head -1)
+	want=$(tests/e2e/cid-ref "$caddr" "$cport" "$saddr" "$port" "$proto")
+	[[ $(awk '{print $2}' <<<"$ids") == "$want" ]] ||
+		fail "$proto $port: community_id $(awk '{print $2}' <<<"$ids"), the spec gives $want"
+}
+
+# The connect, the accept and both closes of a TCP flow carry one
+# community_id, the one the spec gives (IPv4 and IPv6); a UDP connect too
+t_community_id()
+{
+	new_ns || return
+	OUT=$T/pt.out
+	start_pt pt -o json -k connect,accept,close || return
+	start_server s4 -p 9711 || return
+	run_client c4 -c 127.0.0.1 -p 9711 || return
+	start_server s6 -6 -a ::1 -p 9712 || return
+	run_client c6 -c ::1 -p 9712 || return
+	start_server u4 -u -p 9713 || return
+	run_client cu -u -c 127.0.0.1 -p 9713 || return
+	wait_server s4
+	wait_server s6
+	wait_server u4
+	wait_recs "$OUT" 9
+	sleep 0.3
+	stop_pt pt
+	community_id_is 9711 tcp 127.0.0.1 127.0.0.1 4
+	community_id_is 9712 tcp ::1 ::1 4
+	community_id_is 9713 udp 127.0.0.1 127.0.0.1 1
+}
+
+# --field-names=ecs: the same record under ECS names, every key mapped, the
+# values unchanged; CSV and the stats record as the README says
+t_ecs()
+{
+	local cpid sport rec keys
+	new_ns || return
+	OUT=$T/ecs.out
+	PT_STDOUT=$OUT start_pt ecs -o json --field-names=ecs -k connect -P 9721 || return
+	PT_STDOUT=$T/plain.out start_pt plain -o json -k connect -P 9721 || return
+	start_server srv -p 9721 || return
+	run_client cli -c 127.0.0.1 -p 9721 || return
+	cpid=$CLI_PID sport=$CLI_SPORT
+	wait_server srv
+	wait_lines "$OUT" 1 5
+	wait_lines "$T/plain.out" 1 5
+	sleep 0.3
+	stop_pt ecs
+	stop_pt plain
+	[[ $(grep -c . "$OUT") == 1 ]] || { fail "expected one record:" "$(cat "$OUT")"; return; }
+	rec=$(cat "$OUT")
+	check_fields "$rec" "ecs connect" event.action=connect network.transport=tcp \
+		network.type=ipv4 process.pid="$cpid" process.name=peer source.ip=127.0.0.1 \
+		source.port="$sport" destination.ip=127.0.0.1 destination.port=9721 \
+		porttrace.flow_class=ephemeral-to-static porttrace.result=ok \
+		porttrace.schema_version=1 container.id=null
+	# every key is ECS's or porttrace.*; as many as a record has fields
+	keys=$(jq -r 'keys[]' <<<"$rec" | grep -Ev '^(@timestamp|event\.action|network\.(transport|type|community_id)|process\.(pid|name|thread\.name)|user\.id|container\.id|source\.(ip|port)|destination\.(ip|port)|porttrace\.[a-z_]+)$')
+	[[ -z $keys ]] || fail "keys that are neither ECS nor porttrace.*:" "$keys"
+	[[ $(jq 'keys | length' <<<"$rec") == 31 ]] || fail "expected 31 keys: $(jq -c 'keys' <<<"$rec")"
+	# the values are those of a plain run's record of the same connect (its
+	# own time and latency: another porttrace's programs)
+	jq -e --slurpfile p "$T/plain.out" '
+		. as $e | $p[0] | (.community_id == $e["network.community_id"]
+		and .uid == $e["user.id"] and .netns == $e["porttrace.netns"]
+		and .cgroup_id == $e["porttrace.cgroup_id"] and .side == $e["porttrace.side"]
+		and .evidence == $e["porttrace.evidence"]
+		and .client_port_class == $e["porttrace.client_port_class"])' \
+		<<<"$rec" >/dev/null || fail "ECS values differ from the plain record's:" "$rec" "$(cat "$T/plain.out")"
+}
+
+# ------------------------------------------------------------ main
+
+TESTS=(
+	"t_schema|every record kind (live, stats, audit rows) validates against doc/porttrace.schema.json"
+	"t_community_id|community_id: one per flow, the same in the connect, accept and both closes, the spec's value (IPv4, IPv6, UDP)"
+	"t_ecs|--field-names=ecs: every key ECS's or porttrace.*, the values the plain record's"
+)
+
+e2e_main

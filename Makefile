@@ -43,7 +43,7 @@ else
 	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps run test test-kernels unit e2e bench install uninstall clean vmlinux
+.PHONY: all deps run test test-kernels unit e2e bench install uninstall clean vmlinux deb
 .DELETE_ON_ERROR:
 
 all: porttrace
@@ -98,7 +98,7 @@ $(OUTPUT)/loader.o $(OUTPUT)/main.o: $(OUTPUT)/porttrace.skel.h
 
 porttrace: $(OUTPUT)/main.o $(USER_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBBPF_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -122,6 +122,20 @@ vmlinux:
 install: porttrace
 	install -D -m 0755 porttrace $(DESTDIR)$(PREFIX)/sbin/porttrace
 	install -D -m 0644 doc/porttrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/porttrace.8
+
+# A Debian package (debhelper) of the tree as committed or not: binary, man
+# page, porttrace.service and /etc/default/porttrace (tools/systemd), built
+# in $(OUTPUT)/deb from a copy with tools/debian as its debian/.
+DEB_DIR := $(OUTPUT)/deb
+deb:
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/porttrace-$(VERSION)
+	$(Q)cp -r Makefile vmlinux.h bpf include user doc tools $(DEB_DIR)/porttrace-$(VERSION)/
+	$(Q)cp -r tools/debian $(DEB_DIR)/porttrace-$(VERSION)/debian
+	$(Q)cp tools/systemd/porttrace.service tools/systemd/porttrace.default \
+		$(DEB_DIR)/porttrace-$(VERSION)/debian/
+	$(Q)cd $(DEB_DIR)/porttrace-$(VERSION) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -30 ../build.log; echo "make deb: dpkg-buildpackage failed: $(DEB_DIR)/build.log"; exit 1; }
+	$(Q)ls $(DEB_DIR)/porttrace_$(VERSION)-*.deb
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/porttrace $(DESTDIR)$(PREFIX)/share/man/man8/porttrace.8

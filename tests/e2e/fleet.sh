@@ -145,12 +145,75 @@ t_ecs()
 		<<<"$rec" >/dev/null || fail "ECS values differ from the plain record's:" "$rec" "$(cat "$T/plain.out")"
 }
 
+# make deb, dpkg -i: binary, man page, unit (systemd-analyze verify clean,
+# the exposure the README states) and default file; the unit's command line
+# with the default file's arguments writes its audit; dpkg --purge leaves
+# nothing behind
+t_deb()
+{
+	local deb f out rc score readme args state
+	local files=(/usr/sbin/porttrace /usr/share/man/man8/porttrace.8.gz
+		/lib/systemd/system/porttrace.service /etc/default/porttrace)
+	if dpkg-query -W -f='${Status}' porttrace 2>/dev/null | grep -q 'install ok installed'; then
+		fail "a porttrace package is installed already; this test installs and purges its own"
+		return
+	fi
+	make --no-print-directory deb >"$T/deb.log" 2>&1 ||
+		{ fail "make deb failed:" "$(tail -20 "$T/deb.log")"; return; }
+	deb=$(ls .output/deb/porttrace_*.deb 2>/dev/null | head -1)
+	[[ -n $deb ]] || { fail "make deb made no .deb:" "$(tail -5 "$T/deb.log")"; return; }
+	dpkg -i "$deb" >"$T/dpkg.log" 2>&1 || { fail "dpkg -i $deb failed:" "$(tail "$T/dpkg.log")"; return; }
+
+	# from here on every path ends with the purge
+	for f in "${files[@]}"; do
+		[[ -e $f ]] || fail "the package did not install $f"
+	done
+	dpkg-query -W -f='${Conffiles}' porttrace | grep -q ' /etc/default/porttrace ' ||
+		fail "/etc/default/porttrace is not a conffile: $(dpkg-query -W -f='${Conffiles}' porttrace)"
+	out=$(systemd-analyze verify /lib/systemd/system/porttrace.service 2>&1)
+	rc=$?
+	[[ $rc == 0 && -z $out ]] || fail "systemd-analyze verify: status $rc:" "$out"
+	score=$(systemd-analyze security --offline=true /lib/systemd/system/porttrace.service 2>&1 |
+		sed -n 's/.*exposure level for porttrace.service: \([0-9.]*\) .*/\1/p')
+	readme=$(sed -n 's/.*`systemd-analyze security` exposure level: \*\*\([0-9.]*\)\*\*.*/\1/p' README.md)
+	[[ -n $score && $score == "$readme" ]] ||
+		fail "systemd-analyze security: exposure ${score:-?}, the README says ${readme:-nothing}"
+
+	# the unit's command line, its arguments from the default file (the state
+	# directory here instead of /var/lib/porttrace), a short run
+	new_ns || true
+	state=$T/state
+	mkdir -m 0700 "$state"
+	args=$(. /etc/default/porttrace && echo "$PORTTRACE_ARGS")
+	args=${args//\/var\/lib\/porttrace/$state}
+	start_server srv -p 9731 -n 1 || true
+	# shellcheck disable=SC2086
+	bg_start unit "$T/unit.out" "$T/unit.err" /usr/sbin/porttrace audit $args -d 4 || true
+	wait_for "$T/unit.err" 'tracing' 10 || fail "the installed porttrace did not start: $(cat "$T/unit.err")"
+	run_client cli -c 127.0.0.1 -p 9731 || true
+	bg_wait unit 20 >/dev/null || fail "the installed porttrace audit did not end: $(cat "$T/unit.err")"
+	grep -q '"kind":"report"' "$state/audit.jsonl" 2>/dev/null ||
+		fail "no report in $state/audit.jsonl (args: $args):" "$(head -c 500 "$state/audit.jsonl" 2>&1)"
+	jq -se --argjson ns "$NS_INO" 'any(.[]; .kind == "service" and .port == 9731 and .netns == $ns
+		and .accepts == 1)' "$state/audit.jsonl" >/dev/null 2>&1 ||
+		fail "no service row for 9731 with its accept in the installed porttrace's audit:" \
+			"$(cat "$state/audit.jsonl")"
+
+	dpkg --purge porttrace >"$T/purge.log" 2>&1 || fail "dpkg --purge failed:" "$(tail "$T/purge.log")"
+	for f in "${files[@]}"; do
+		[[ -e $f ]] && fail "dpkg --purge left $f behind"
+	done
+	dpkg-query -W -f='${Status}' porttrace 2>/dev/null | grep -q 'installed' &&
+		fail "porttrace is still installed after dpkg --purge"
+}
+
 # ------------------------------------------------------------ main
 
 TESTS=(
 	"t_schema|every record kind (live, stats, audit rows) validates against doc/porttrace.schema.json"
 	"t_community_id|community_id: one per flow, the same in the connect, accept and both closes, the spec's value (IPv4, IPv6, UDP)"
 	"t_ecs|--field-names=ecs: every key ECS's or porttrace.*, the values the plain record's"
+	"t_deb|make deb; dpkg -i installs binary, man page, unit (verify clean, the README's exposure) and default file; the unit's command line audits; dpkg --purge removes it all"
 )
 
 e2e_main

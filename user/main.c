@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "classify.h"
 #include "loader.h"
+#include "metrics.h"
 #include "options.h"
 #include "outputs.h"
 #include "services.h"
@@ -49,6 +50,7 @@ struct run {
 	unsigned int batch;		/* records in this drain */
 	bool draining;			/* the last drain: take everything */
 	char start[32];			/* RFC 3339, for reports */
+	struct pt_metrics *metrics;	/* --metrics, or NULL */
 };
 
 /* Filters that need the classification, so they run after it. */
@@ -80,13 +82,30 @@ static int handle_record(struct run *r, const struct pt_event *ev)
 		return 0;
 	if (ev->attribution != PT_ATTR_NONE && ev->cgroup_id)
 		f.container_id = pt_container_id(ev->cgroup_id);
-	if (r->audit)
-		err = pt_audit_add(r->audit, &f);
-	else
+	/* a scrape reads the counts and the audit under this lock */
+	pt_metrics_lock(r->metrics);
+	pt_metrics_flow(r->metrics, &f);
+	err = r->audit ? pt_audit_add(r->audit, &f) : 0;
+	pt_metrics_unlock(r->metrics);
+	if (!err && !r->audit)
 		err = pt_outputs_write_flow(r->out, &f);
 	if (err)
 		return err;
 	r->events++;
+	return 0;
+}
+
+/* what predates us, in a live trace: counted by --metrics, not written */
+static int metrics_only(struct run *r, const struct pt_event *ev)
+{
+	struct pt_flow f;
+
+	pt_decode_event(ev, r->mono_to_real, &r->opts->eph, &f);
+	if (!flow_wanted(r->opts, &f))
+		return 0;
+	pt_metrics_lock(r->metrics);
+	pt_metrics_flow(r->metrics, &f);
+	pt_metrics_unlock(r->metrics);
 	return 0;
 }
 
@@ -120,6 +139,7 @@ struct seen {
 
 struct inventory {
 	struct run *run;
+	bool metrics_only;		/* a live trace: rows only for --metrics */
 	struct seen *seen;
 	size_t n, cap;
 };
@@ -129,7 +149,7 @@ static int take_connection(void *ctx, const struct pt_event *ev)
 {
 	struct inventory *inv = ctx;
 
-	return handle_record(inv->run, ev);
+	return inv->metrics_only ? metrics_only(inv->run, ev) : handle_record(inv->run, ev);
 }
 
 static int take_listener(void *ctx, const struct pt_event *ev)
@@ -165,13 +185,17 @@ static int inventory(struct pt_tracer *t, struct run *r, struct inventory *inv)
 	int err;
 
 	inv->run = r;
+	/* a live trace writes none of it; --metrics counts it */
+	inv->metrics_only = !audit && !PT_MODE_SNAPSHOT(m);
 	if (m == PT_MODE_LISTENERS)
 		return pt_tracer_inventory(t, PT_INV_LISTENERS, take_listener, inv);
-	err = pt_tracer_inventory(t, PT_INV_SERVICES, audit ? take_listener : NULL, inv);
+	err = pt_tracer_inventory(t, PT_INV_SERVICES,
+				  audit || r->metrics ? take_listener : NULL, inv);
 	if (err)
 		return err;
 	return pt_tracer_inventory(t, PT_INV_CONNECTIONS,
-				audit || m == PT_MODE_CONNECTIONS ? take_connection : NULL, inv);
+				   audit || r->metrics || m == PT_MODE_CONNECTIONS ?
+				   take_connection : NULL, inv);
 }
 
 static int setup_signals(void)
@@ -250,6 +274,7 @@ static int audit_report(struct pt_tracer *t, struct run *r, bool final)
 		.meta = &m,
 		.clear = !final && isatty(STDOUT_FILENO),
 	};
+	int err;
 
 	pt_tracer_lost(t, &st);
 	gethostname(host, sizeof(host) - 1);
@@ -261,9 +286,13 @@ static int audit_report(struct pt_tracer *t, struct run *r, bool final)
 	m.end = end;
 	m.events = r->events;
 	m.lost = st.lost;
-	return pt_outputs_write_report(r->out, &(struct pt_report){
+	/* the aggregate holds still: a scrape reads it under the same lock */
+	pt_metrics_lock(r->metrics);
+	err = pt_outputs_write_report(r->out, &(struct pt_report){
 		.rows = report_rows, .table = report_table, .arg = &c,
 	});
+	pt_metrics_unlock(r->metrics);
+	return err;
 }
 
 /* Poll until a signal, --duration, --count or a failed stdout. */
@@ -271,9 +300,17 @@ static int trace_loop(struct pt_tracer *t, struct run *r)
 {
 	double deadline = r->opts->duration ? now_s() + r->opts->duration : 0;
 	double next_snapshot = r->opts->interval ? now_s() + r->opts->interval : 0;
+	double next_lost = 0;
 	int err;
 
 	while (!exiting) {
+		if (r->metrics && now_s() >= next_lost) {
+			struct pt_stats st = {};
+
+			pt_tracer_lost(t, &st);
+			pt_metrics_lost(r->metrics, &st);
+			next_lost = now_s() + 1;
+		}
 		r->batch = 0;
 		err = pt_tracer_poll(t, POLL_MS);
 		if (err < 0 && err != -EINTR) {
@@ -402,6 +439,13 @@ int main(int argc, char **argv)
 	err = pt_outputs_start(&out);
 	if (err)
 		goto done;
+	if (opts.metrics) {
+		err = pt_metrics_start(&run.metrics, opts.metrics,
+				       tracer.attached == PT_ATTACH_BTF ? "tp_btf" : "tracepoint",
+				       run.audit);
+		if (err)
+			goto done;
+	}
 
 	err = inventory(&tracer, &run, &inv);
 	if (err || snapshot)
@@ -428,6 +472,7 @@ done:
 			err = ferr;
 	}
 cleanup:
+	pt_metrics_stop(run.metrics);
 	if (out.file_open)
 		pt_outfile_abort(&out.of);
 	free(inv.seen);

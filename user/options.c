@@ -9,6 +9,7 @@
 #include <string.h>
 #include "escape.h"
 #include "flow.h"
+#include "metrics.h"
 #include "options.h"
 
 static const char usage[] =
@@ -18,8 +19,11 @@ static const char usage[] =
 "ports, the process on each side, and each flow's class: ephemeral-to-static,\n"
 "static-to-static, ephemeral-to-ephemeral or static-to-ephemeral.\n"
 "\n"
-"  -o, --output=FORMAT        table, json (JSON Lines) or csv;\n"
+"  -o, --output=FORMAT        table, json (JSON Lines), csv or none;\n"
 "                             default: table on a terminal, else json\n"
+"      --metrics=[ADDR:]PORT  serve Prometheus metrics on GET /metrics\n"
+"                             (ADDR: IPv4, [IPv6]; default every address);\n"
+"                             every kind is traced unless -k says\n"
 "  -d, --duration=SECS        stop after SECS seconds\n"
 "  -n, --count=N              stop after N events\n"
 "  -k, --kind=KIND[,KIND...]  event kinds: connect, accept, listen, unlisten,\n"
@@ -297,7 +301,7 @@ enum {
 	OPT_EPHEMERAL = 256, OPT_ATTACH, OPT_RING_SIZE, OPT_TCP, OPT_UDP, OPT_CGROUP,
 	OPT_NETNS, OPT_LISTENERS, OPT_CONNECTIONS, OPT_LIFETIME, OPT_WRITE_FORMAT, OPT_FORCE,
 	OPT_CSV_RAW, OPT_INTERVAL, OPT_EXPECT_PORT, OPT_SCAN_PORTS, OPT_SCAN_WINDOW,
-	OPT_FIELD_NAMES,
+	OPT_FIELD_NAMES, OPT_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -322,6 +326,7 @@ static const struct option long_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "csv-raw", no_argument, NULL, OPT_CSV_RAW },
 	{ "field-names", required_argument, NULL, OPT_FIELD_NAMES },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "numeric", no_argument, NULL, 'N' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "expect-port", required_argument, NULL, OPT_EXPECT_PORT },
@@ -370,8 +375,10 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 				o->output = PT_OUT_JSON;
 			else if (!strcmp(optarg, "csv"))
 				o->output = PT_OUT_CSV;
+			else if (!strcmp(optarg, "none"))
+				o->output = PT_OUT_NONE;
 			else
-				return fail(o, "invalid --output '%s': must be table, json or csv", optarg);
+				return fail(o, "invalid --output '%s': must be table, json, csv or none", optarg);
 			break;
 		case 'd':
 			if (pt_parse_ulong(optarg, 1, 31536000, &o->duration))
@@ -445,6 +452,15 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 		case OPT_FORCE:
 			o->force = true;
 			break;
+		case OPT_METRICS: {
+			struct sockaddr_storage ss;
+
+			if (pt_metrics_parse_addr(optarg, &ss))
+				return fail(o, "invalid --metrics '%s': [ADDR:]PORT, ADDR IPv4 or [IPv6], PORT 1-65535",
+					    optarg);
+			o->metrics = optarg;
+			break;
+		}
 		case OPT_FIELD_NAMES:
 			if (!strcmp(optarg, "ecs"))
 				o->ecs = true;
@@ -547,12 +563,16 @@ int pt_parse_options(int argc, char **argv, struct pt_options *o)
 			    o->mode == PT_MODE_AUDIT ? "takes every kind" : "shows close records");
 	if (o->mode == PT_MODE_LIFETIME)
 		o->kinds = PT_KIND_BIT(PT_EV_CLOSE);
-	if (o->mode == PT_MODE_AUDIT)
+	/* the metrics count every kind (listeners, closes, refused SYNs);
+	 * -k narrows records and metrics alike */
+	if (o->mode == PT_MODE_AUDIT || (o->metrics && !kinds_given && o->mode == PT_MODE_LIVE))
 		o->kinds = ~0u;
 	if (o->mode != PT_MODE_AUDIT && (o->interval || o->expect_given))
 		return fail(o, "--interval and --expect-port are for porttrace audit");
 	if (o->write_format && !o->write_path)
 		return fail(o, "--write-format needs --write=FILE");
+	if (o->metrics && PT_MODE_SNAPSHOT(o->mode))
+		return fail(o, "--metrics is for tracing and the audit, not %s", mode_name(o->mode));
 	if (o->ecs && o->mode == PT_MODE_AUDIT)
 		return fail(o, "--field-names=ecs is for live records; the audit's rows keep their names");
 	return PT_OPTS_OK;

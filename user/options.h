@@ -13,6 +13,7 @@ enum pt_output {
 	PT_OUT_TABLE,
 	PT_OUT_JSON,
 	PT_OUT_CSV,
+	PT_OUT_NONE,		/* no records on stdout (--metrics, -w) */
 };
 
 enum pt_eph_mode {
@@ -72,6 +73,7 @@ struct pt_options {
 	bool force;		/* --force: overwrite an existing file */
 	bool csv_raw;		/* --csv-raw: no formula neutralisation */
 	bool ecs;		/* --field-names=ecs: JSON keys from ECS */
+	const char *metrics;	/* --metrics=[ADDR:]PORT, or NULL */
 	bool numeric;		/* -N: no service names */
 	/* audit */
 	unsigned long interval;	/* --interval=SECS: snapshots, 0: none */

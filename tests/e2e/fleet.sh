@@ -191,6 +191,9 @@ t_deb()
 	bg_start unit "$T/unit.out" "$T/unit.err" /usr/sbin/porttrace audit $args -d 4 || true
 	wait_for "$T/unit.err" 'tracing' 10 || fail "the installed porttrace did not start: $(cat "$T/unit.err")"
 	run_client cli -c 127.0.0.1 -p 9731 || true
+	[[ $args != *--metrics=127.0.0.1:9465* ]] ||
+		curl -sf --max-time 5 http://127.0.0.1:9465/metrics | grep -q '^porttrace_build_info{' ||
+		fail "the installed porttrace serves no metrics on 127.0.0.1:9465 (args: $args)"
 	bg_wait unit 20 >/dev/null || fail "the installed porttrace audit did not end: $(cat "$T/unit.err")"
 	grep -q '"kind":"report"' "$state/audit.jsonl" 2>/dev/null ||
 		fail "no report in $state/audit.jsonl (args: $args):" "$(head -c 500 "$state/audit.jsonl" 2>&1)"
@@ -207,12 +210,108 @@ t_deb()
 		fail "porttrace is still installed after dpkg --purge"
 }
 
+# promq EXPR: the value of an instant query to the test's Prometheus, or
+# "none" (no series)
+promq()
+{
+	ip netns exec "$NS" curl -sf --max-time 5 "http://127.0.0.1:9090/api/v1/query" \
+		--data-urlencode "query=$1" | jq -r '.data.result[0].value[1] // "none"'
+}
+
+# A real Prometheus (Debian's, in the test's network namespace with its own
+# config and storage) scrapes porttrace --metrics while the test makes
+# known connections: accepted, refused; the counts it stores are exact,
+# and the exposition passes promtool and carries no high-cardinality label
+t_metrics()
+{
+	local mport=9466 i q want got scrape
+	new_ns || return
+	command -v prometheus >/dev/null && command -v promtool >/dev/null ||
+		{ fail "prometheus and promtool are not installed (tools/install-deps)"; return; }
+	start_server idle -p 9743 -n 0 -H 30000 -t 60 || return
+	start_server srv -p 9741 -n 3 -t 60 || return
+	# porttrace in the namespace: the tracepoints are global, its HTTP
+	# socket is on the namespace's loopback, where Prometheus is
+	bg_start pm "$T/pm.out" "$T/pm.err" ip netns exec "$NS" "$PT" -o none --netns="$NS_INO" -P 9741,9742,9743 \
+		--metrics=127.0.0.1:$mport || return
+	wait_for "$T/pm.err" 'tracing' 10 || { fail "porttrace --metrics did not start: $(cat "$T/pm.err")"; return; }
+	printf '%s\n' 'global:' '  scrape_interval: 1s' 'scrape_configs:' '  - job_name: porttrace' \
+		'    static_configs:' "      - targets: ['127.0.0.1:$mport']" >"$T/prom.yml"
+	bg_start prom "$T/prom.out" "$T/prom.err" ip netns exec "$NS" prometheus \
+		--config.file="$T/prom.yml" --storage.tsdb.path="$T/prom-data" \
+		--web.listen-address=127.0.0.1:9090 || return
+	for ((i = 0; i < 100; i++)); do
+		ip netns exec "$NS" curl -sf --max-time 2 http://127.0.0.1:9090/-/ready >/dev/null && break
+		sleep 0.2
+	done
+	((i < 100)) || { fail "prometheus did not get ready:" "$(tail -5 "$T/prom.err")"; return; }
+
+	for i in 1 2 3; do
+		run_client "c$i" -c 127.0.0.1 -p 9741 || return
+	done
+	for i in 1 2; do
+		run_client_err "r$i" -O -c 127.0.0.1 -p 9742 || return
+		[[ $CLI_ERR == ECONNREFUSED ]] || fail "test setup: connect to 9742: ${CLI_ERR:-succeeded}"
+	done
+	wait_server srv
+	# scraped every second: until the last count is in (20 s)
+	for ((i = 0; i < 100; i++)); do
+		[[ $(promq 'sum(porttrace_connects_total{result="refused"})') == 2 &&
+			$(promq 'sum(porttrace_accepts_total{port="9741"})') == 3 ]] && break
+		sleep 0.2
+	done
+	want=(
+		'up{job="porttrace"}=1'
+		'porttrace_build_info=1'
+		'sum(porttrace_accepts_total{port="9741",proto="tcp",client_port_class="ephemeral",comm="peer"})=3'
+		'sum(porttrace_connects_total{result="ok",flow_class="ephemeral-to-static"})=3'
+		'sum(porttrace_connects_total{result="refused"})=2'
+		'sum(porttrace_connect_latency_seconds_count{result="ok"})=3'
+		'sum(porttrace_events_total{kind="accept"})=3'
+		'porttrace_listeners{port="9743",bound="true",in_ephemeral_range="false",comm="peer"}=1'
+		'sum(porttrace_events_lost_total)=0'
+		'sum(porttrace_series_dropped_total)=0'
+		'porttrace_ephemeral_port_range_size{family="ipv4"}='"$(ip netns exec "$NS" awk '{print $2 - $1 + 1}' /proc/sys/net/ipv4/ip_local_port_range)"
+	)
+	kernel_lacks reset || want+=('porttrace_refused_syns_total=2')
+	for q in "${want[@]}"; do
+		got=$(promq "${q%=*}")
+		[[ $got == "${q##*=}" ]] || fail "Prometheus: ${q%=*} is $got, expected ${q##*=}"
+	done
+
+	scrape=$(ip netns exec "$NS" curl -sf --max-time 5 "http://127.0.0.1:$mport/metrics")
+	got=$(promtool check metrics <<<"$scrape" 2>&1) || fail "promtool check metrics:" "$got"
+	[[ -z $got ]] || fail "promtool check metrics has remarks:" "$got"
+	got=$(grep -oE '[{,](client_port|server_port|pid|tid|uid|client_addr|server_addr|address|cgroup_id|netns)="' <<<"$scrape" | sort -u)
+	[[ -z $got ]] || fail "high-cardinality labels in the exposition:" "$got"
+	[[ $(ip netns exec "$NS" curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/") == 404 ]] ||
+		fail "GET / is not 404"
+
+	kill -INT "$(bg_pid pm)" 2>/dev/null
+	bg_wait pm 10 >/dev/null || fail "porttrace --metrics did not end on SIGINT: $(cat "$T/pm.err")"
+
+	# the audit's findings: the listener that accepted nothing
+	bg_start pa "$T/pa.out" "$T/pa.err" ip netns exec "$NS" "$PT" audit -o none -P 9743 \
+		--netns="$NS_INO" --metrics=127.0.0.1:9467 || return
+	wait_for "$T/pa.err" 'tracing' 10 || { fail "porttrace audit --metrics did not start: $(cat "$T/pa.err")"; return; }
+	scrape=$(ip netns exec "$NS" curl -sf --max-time 5 "http://127.0.0.1:9467/metrics")
+	grep -qx 'porttrace_findings{rule="idle-listener",severity="low"} 1' <<<"$scrape" ||
+		fail "audit --metrics: no idle-listener finding:" "$(grep findings <<<"$scrape")"
+	kill -TERM "$(bg_pid pa)" 2>/dev/null
+	bg_wait pa 10 >/dev/null || fail "porttrace audit --metrics did not end on SIGTERM"
+	[[ $(cat "$T/pm.rc" 2>/dev/null) == 0 ]] || fail "porttrace --metrics exit status $(cat "$T/pm.rc" 2>/dev/null)"
+	[[ ! -s $T/pm.out ]] || fail "-o none wrote to stdout: $(head -c 300 "$T/pm.out")"
+	bg_kill prom
+	bg_kill idle
+}
+
 # ------------------------------------------------------------ main
 
 TESTS=(
 	"t_schema|every record kind (live, stats, audit rows) validates against doc/porttrace.schema.json"
 	"t_community_id|community_id: one per flow, the same in the connect, accept and both closes, the spec's value (IPv4, IPv6, UDP)"
 	"t_ecs|--field-names=ecs: every key ECS's or porttrace.*, the values the plain record's"
+	"t_metrics|a real Prometheus scrapes --metrics: exact accepted, refused and listener counts; promtool clean; no high-cardinality labels"
 	"t_deb|make deb; dpkg -i installs binary, man page, unit (verify clean, the README's exposure) and default file; the unit's command line audits; dpkg --purge removes it all"
 )
 

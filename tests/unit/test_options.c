@@ -99,6 +99,18 @@ static void test_values(void **state)
 	assert_int_equal(PARSE(&o, "--field-names=otel"), -EINVAL);
 	assert_string_equal(o.err, "invalid --field-names 'otel': porttrace or ecs");
 
+	/* --metrics: an address to serve on; every kind unless -k says */
+	assert_int_equal(PARSE(&o, "--metrics=127.0.0.1:9465", "-o", "none"), PT_OPTS_OK);
+	assert_string_equal(o.metrics, "127.0.0.1:9465");
+	assert_int_equal(o.output, PT_OUT_NONE);
+	assert_int_equal(o.kinds, ~0u);
+	assert_int_equal(PARSE(&o, "--metrics=9465", "-k", "accept"), PT_OPTS_OK);
+	assert_int_equal(o.kinds, PT_KIND_BIT(PT_EV_ACCEPT));
+	assert_int_equal(PARSE(&o, "--metrics=localhost:9465"), -EINVAL);
+	assert_string_equal(o.err, "invalid --metrics 'localhost:9465': [ADDR:]PORT, ADDR IPv4 or [IPv6], PORT 1-65535");
+	assert_int_equal(PARSE(&o, "--listeners", "--metrics=9465"), -EINVAL);
+	assert_string_equal(o.err, "--metrics is for tracing and the audit, not --listeners");
+
 	/* -p twice accumulates */
 	assert_int_equal(PARSE(&o, "-p", "7", "-p", "8"), PT_OPTS_OK);
 	assert_int_equal(o.npids, 2);
@@ -119,7 +131,7 @@ static void test_errors(void **state)
 		{ "--port", ",", "empty item in --port list ','" },
 		{ "--pid", "-3", "invalid --pid '-3': must be 1-4194304" },
 		{ "--pid", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "too many values for --pid: at most 16" },
-		{ "-o", "xml", "invalid --output 'xml': must be table, json or csv" },
+		{ "-o", "xml", "invalid --output 'xml': must be table, json, csv or none" },
 		{ "-d", "0", "invalid --duration '0': must be 1-31536000 seconds" },
 		{ "-d", "1.5", "invalid --duration '1.5': must be 1-31536000 seconds" },
 		{ "-n", "", "invalid --count '': must be a positive number" },

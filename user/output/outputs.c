@@ -39,7 +39,8 @@ int pt_outputs_open(struct pt_outputs *o, const struct pt_options *opts,
 		o->out = o->so.fp;
 	}
 	o->report = !records;
-	o->term.ops = ops_of(o->term_format);
+	/* -o none: stdout gets no records (--metrics, -w do the work) */
+	o->term.ops = o->term_format == PT_OUT_NONE ? NULL : ops_of(o->term_format);
 	o->term.out = o->out;
 	o->term.line_flush = tty;
 	o->term.lifetime = opts->mode == PT_MODE_LIFETIME;

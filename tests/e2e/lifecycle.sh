@@ -636,6 +636,21 @@ t_close_bytes()
 	check_jq "$REC" "--lifetime" "$dur"
 }
 
+# held_connection PORT REQ:RESP: a server on PORT and a client connected to
+# it, data exchanged, both held until $T/gate exists (-t: they outlive
+# several porttrace starts, slow under qemu TCG). Sets SRV_PID, HELD_PID
+# (the client) and HELD_SPORT (its port).
+held_connection()
+{
+	start_server srv -t 120 -p "$1" -X "$2" || return 1
+	bg_start cli /dev/null "$T/cli.err" ip netns exec "$NS" "$PEER" client -t 120 -c 127.0.0.1 \
+		-p "$1" -X "$2" -G "$T/gate" -r "$T/cli.info" ||
+		{ fail "client did not start"; return 1; }
+	wait_for "$T/gate.held" '^pid=' 5 || { fail "client not connected: $(cat "$T/cli.err")"; return 1; }
+	HELD_PID=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$T/gate.held")
+	HELD_SPORT=$(sed -n 's/.*sport=\([0-9]*\).*/\1/p' "$T/gate.held")
+}
+
 # A connection open before porttrace starts (both ends here, data already
 # exchanged), closed while it runs. --connections lists both ends with their
 # owners and classes (json, csv, table); the live run reports both close
@@ -647,15 +662,8 @@ t_open_at_start()
 	new_ns || return
 	r=$(ns_range)
 	peer_common
-	# both outlive four porttrace starts (-t: slow under qemu TCG)
-	start_server srv -t 120 -p 9931 -X 100:200 || return
-	spid=$SRV_PID
-	bg_start cli /dev/null "$T/cli.err" ip netns exec "$NS" "$PEER" client -t 120 -c 127.0.0.1 \
-		-p 9931 -X 100:200 -G "$T/gate" -r "$T/cli.info" ||
-		{ fail "client did not start"; return; }
-	wait_for "$T/gate.held" '^pid=' 5 || { fail "client not connected: $(cat "$T/cli.err")"; return; }
-	cpid=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$T/gate.held")
-	sport=$(sed -n 's/.*sport=\([0-9]*\).*/\1/p' "$T/gate.held")
+	held_connection 9931 100:200 || return
+	spid=$SRV_PID cpid=$HELD_PID sport=$HELD_SPORT
 	in_range "$sport" "$r" || fail "test setup: client port $sport outside $r"
 
 	OUT=$T/conns.json
@@ -734,19 +742,13 @@ t_open_at_start()
 # and for its close records alike
 t_open_at_start_cgroup()
 {
-	local cpid sport spid sub_id
+	local cpid sport sub_id
 	new_ns || return
 	new_cgroup || { skip "no cgroup v2 mount to create a cgroup in"; return; }
 	mkdir "$CG/sub" || { fail "cannot create $CG/sub"; return; }
 	sub_id=$(stat -c %i "$CG/sub")
-	start_server srv -t 120 -p 9932 -X 10:20 || return
-	spid=$SRV_PID
-	bg_start cli /dev/null "$T/cli.err" ip netns exec "$NS" "$PEER" client -t 120 -c 127.0.0.1 \
-		-p 9932 -X 10:20 -G "$T/gate" -r "$T/cli.info" ||
-		{ fail "client did not start"; return; }
-	wait_for "$T/gate.held" '^pid=' 5 || { fail "client not connected: $(cat "$T/cli.err")"; return; }
-	cpid=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$T/gate.held")
-	sport=$(sed -n 's/.*sport=\([0-9]*\).*/\1/p' "$T/gate.held")
+	held_connection 9932 10:20 || return
+	cpid=$HELD_PID sport=$HELD_SPORT
 	# the client's holder moves below --cgroup; the server's stays outside
 	echo "$cpid" >"$CG/sub/cgroup.procs" || { fail "cannot move $cpid into $CG/sub"; return; }
 

@@ -7,6 +7,7 @@
 #ifndef PT_SINK_H
 #define PT_SINK_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "flow.h"
@@ -37,6 +38,28 @@ struct pt_sink {
 	bool headed;		/* csv: the header is written (to this file) */
 	unsigned long rows;
 };
+
+/*
+ * A sink call's outcome from stdio's: a buffered stream may report a failed
+ * write only at a later flush, so ferror() counts as well as ret (a terminal
+ * flushes every record). errno was cleared by the caller: zero here means
+ * stdio failed without saying why. 0 or -errno.
+ */
+static inline int pt_sink_result(struct pt_sink *s, int ret)
+{
+	if (ret >= 0 && s->line_flush && fflush(s->out))
+		ret = -1;
+	if (ret < 0 || ferror(s->out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* every sink's close: what is buffered goes out, or its error comes back */
+static inline int pt_sink_flush(struct pt_sink *s)
+{
+	errno = 0;
+	return pt_sink_result(s, fflush(s->out) ? -1 : 0);
+}
 
 /* for a row producer that takes a callback: ctx is the sink */
 static inline int pt_sink_emit_row(void *ctx, const struct pt_row *r)

@@ -11,16 +11,6 @@
 #include "record.h"
 #include "sink.h"
 
-/* A buffered stream may report a failed write only at a later flush. */
-static int csv_result(struct pt_sink *s, int ret)
-{
-	if (ret >= 0 && s->line_flush && fflush(s->out))
-		ret = -1;
-	if (ret < 0 || ferror(s->out))
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
 static int csv_put_line(struct pt_sink *s, const struct pt_line *l)
 {
 	return pt_line_write(l, s->out, s->line_flush);
@@ -87,16 +77,10 @@ static int csv_write_stats(struct pt_sink *s, const struct pt_stats *st)
 	return csv_put_row(s, &row);
 }
 
-static int csv_close(struct pt_sink *s)
-{
-	errno = 0;
-	return csv_result(s, fflush(s->out) ? -1 : 0);
-}
-
 const struct pt_sink_ops pt_sink_csv_ops = {
 	.open = csv_open,
 	.write_flow = csv_write_flow,
 	.write_row = csv_write_row,
 	.write_stats = csv_write_stats,
-	.close = csv_close,
+	.close = pt_sink_flush,
 };

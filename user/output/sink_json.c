@@ -10,20 +10,6 @@
 #include "record.h"
 #include "sink.h"
 
-/*
- * A buffered stream may report a failed write only at a later flush, so
- * ferror() is checked as well as the return value. errno was cleared by the
- * caller: zero here means stdio failed without saying why.
- */
-static int json_result(struct pt_sink *s, int ret)
-{
-	if (ret >= 0 && s->line_flush && fflush(s->out))
-		ret = -1;
-	if (ret < 0 || ferror(s->out))
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
 static int json_open(struct pt_sink *s)
 {
 	(void)s;
@@ -74,13 +60,7 @@ static int json_write_stats(struct pt_sink *s, const struct pt_stats *st)
 		      ecs ? "@timestamp" : "time", st->time, ecs ? "event.action" : "kind",
 		      st->events, st->lost, st->lost_ringbuf, st->lost_state, st->lost_recursion,
 		      st->lost_unseen, ecs ? "porttrace.schema_version" : "schema_version");
-	return json_result(s, ret);
-}
-
-static int json_close(struct pt_sink *s)
-{
-	errno = 0;
-	return json_result(s, fflush(s->out) ? -1 : 0);
+	return pt_sink_result(s, ret);
 }
 
 const struct pt_sink_ops pt_sink_json_ops = {
@@ -88,5 +68,5 @@ const struct pt_sink_ops pt_sink_json_ops = {
 	.write_flow = json_write_flow,
 	.write_row = json_write_row,
 	.write_stats = json_write_stats,
-	.close = json_close,
+	.close = pt_sink_flush,
 };

@@ -39,16 +39,6 @@
 /* "[" addr "]:" port */
 #define TABLE_EP_LEN	(INET6_ADDRSTRLEN + 8)
 
-/* A buffered stream may report a failed write only at a later flush. */
-static int table_result(struct pt_sink *s, int ret)
-{
-	if (ret >= 0 && s->line_flush && fflush(s->out))
-		ret = -1;
-	if (ret < 0 || ferror(s->out))
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
 /* Short names keep the class column narrow enough for 100 columns. */
 static const char *class_short(enum pt_flow_class c)
 {
@@ -203,7 +193,7 @@ static int table_open(struct pt_sink *s)
 	else
 		ret = fprintf(s->out, TABLE_FMT, "TIME", "EVENT", "PID", "COMM",
 			      "CLIENT", "SERVER", "CLASS");
-	return table_result(s, ret);
+	return pt_sink_result(s, ret);
 }
 
 static int write_event(struct pt_sink *s, const struct pt_flow *f)
@@ -287,7 +277,7 @@ static int table_write_flow(struct pt_sink *s, const struct pt_flow *f)
 	ret = s->listeners ? write_listener(s, f) :
 	      s->connections ? write_connection(s, f) :
 	      s->lifetime ? write_lifetime(s, f) : write_event(s, f);
-	ret = table_result(s, ret);
+	ret = pt_sink_result(s, ret);
 	if (!ret)
 		s->rows++;
 	return ret;
@@ -309,16 +299,10 @@ static int table_write_row(struct pt_sink *s, const struct pt_row *r)
 	return -ENOTSUP;
 }
 
-static int table_close(struct pt_sink *s)
-{
-	errno = 0;
-	return table_result(s, fflush(s->out) ? -1 : 0);
-}
-
 const struct pt_sink_ops pt_sink_table_ops = {
 	.open = table_open,
 	.write_flow = table_write_flow,
 	.write_row = table_write_row,
 	.write_stats = table_write_stats,
-	.close = table_close,
+	.close = pt_sink_flush,
 };

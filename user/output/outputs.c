@@ -48,24 +48,22 @@ int pt_outputs_open(struct pt_outputs *o, const struct pt_options *opts,
 	o->term.connections = opts->mode == PT_MODE_CONNECTIONS;
 	o->term.csv_raw = opts->csv_raw;
 	o->term.shape = report ? report : opts->ecs ? &pt_record_shape_ecs : NULL;
-	if (opts->ecs && o->term_format != PT_OUT_JSON && !opts->write_path) {
+	if (opts->write_path) {
+		fmt = opts->write_format ? (int)opts->write_format : pt_output_from_path(opts->write_path);
+		if (fmt < 0) {
+			fprintf(stderr, "porttrace: cannot tell the format of --write '%s': name it .csv, .json or .jsonl, or give --write-format\n",
+				opts->write_path);
+			return PT_OUTPUTS_USAGE;
+		}
+		o->file_format = fmt;
+	}
+	if (opts->ecs && o->term_format != PT_OUT_JSON &&
+	    (!opts->write_path || o->file_format != PT_OUT_JSON)) {
 		fprintf(stderr, "porttrace: --field-names=ecs names JSON keys: give -o json or a .json --write file\n");
 		return PT_OUTPUTS_USAGE;
 	}
 	if (!opts->write_path)
 		return 0;
-
-	fmt = opts->write_format ? (int)opts->write_format : pt_output_from_path(opts->write_path);
-	if (fmt < 0) {
-		fprintf(stderr, "porttrace: cannot tell the format of --write '%s': name it .csv, .json or .jsonl, or give --write-format\n",
-			opts->write_path);
-		return PT_OUTPUTS_USAGE;
-	}
-	o->file_format = fmt;
-	if (opts->ecs && o->term_format != PT_OUT_JSON && fmt != PT_OUT_JSON) {
-		fprintf(stderr, "porttrace: --field-names=ecs names JSON keys: give -o json or a .json --write file\n");
-		return PT_OUTPUTS_USAGE;
-	}
 	/* a final audit report appears whole or not at all; a stream can rotate */
 	if (!records && !opts->interval)
 		flags |= PT_OUTFILE_ATOMIC;

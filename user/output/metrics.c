@@ -32,16 +32,22 @@ static const size_t family_ksize[NFAMILIES] = {
 	[F_DESTS] = sizeof(struct k_dest),
 };
 
-/* The series of key, made if there is room (NULL: dropped, counted). */
+/* The series of key, or NULL. */
+static struct series *series_find(struct family *fam, const void *key)
+{
+	uint32_t *slot = pt_hmap_get(&fam->idx, key);
 
+	return slot ? &fam->s[*slot] : NULL;
+}
+
+/* The series of key, made if there is room (NULL: dropped, counted). */
 static struct series *series_get(struct family *fam, const void *key)
 {
-	uint32_t *slot;
+	struct series *found = series_find(fam, key);
 	int ret;
 
-	slot = pt_hmap_get(&fam->idx, key);
-	if (slot)
-		return &fam->s[*slot];
+	if (found)
+		return found;
 	if (fam->n >= PT_METRICS_SERIES)
 		goto drop;
 	if (fam->n == fam->cap) {
@@ -188,13 +194,13 @@ void pt_metrics_flow(struct pt_metrics *m, const struct pt_flow *f)
 		k.bound = e->server_origin == PT_ORIGIN_BOUND;
 		k.in_range = e->server_port >= f->eph_lo && e->server_port <= f->eph_hi;
 		k.comm = comm_index(m, e->comm);
-		s = e->kind == PT_EV_LISTEN ? series_get(&m->f[F_LISTENERS], &k) :
-		    (pt_hmap_get(&m->f[F_LISTENERS].idx, &k) ?
-		     series_get(&m->f[F_LISTENERS], &k) : NULL);
-		if (s && e->kind == PT_EV_LISTEN)
-			s->v++;
-		else if (s && s->v > 0)
+		if (e->kind == PT_EV_LISTEN) {
+			if ((s = series_get(&m->f[F_LISTENERS], &k)))
+				s->v++;
+		} else if ((s = series_find(&m->f[F_LISTENERS], &k)) && s->v > 0) {
+			/* an unlisten of a listener never counted makes no series */
 			s->v--;
+		}
 		break;
 	}
 	case PT_EV_RESET:

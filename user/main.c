@@ -72,7 +72,12 @@ static bool flow_wanted(const struct pt_options *o, const struct pt_flow *f)
 	return true;
 }
 
-static int handle_record(struct run *r, const struct pt_event *ev)
+/*
+ * One record: decoded, classified, filtered, counted for --metrics, then
+ * aggregated (audit) or written. counted_only: a row of what predates a live
+ * trace, which --metrics counts and nothing writes.
+ */
+static int take_record(struct run *r, const struct pt_event *ev, bool counted_only)
 {
 	struct pt_flow f;
 	int err;
@@ -85,27 +90,15 @@ static int handle_record(struct run *r, const struct pt_event *ev)
 	/* a scrape reads the counts and the audit under this lock */
 	pt_metrics_lock(r->metrics);
 	pt_metrics_flow(r->metrics, &f);
-	err = r->audit ? pt_audit_add(r->audit, &f) : 0;
+	err = r->audit && !counted_only ? pt_audit_add(r->audit, &f) : 0;
 	pt_metrics_unlock(r->metrics);
+	if (counted_only)
+		return 0;
 	if (!err && !r->audit)
 		err = pt_outputs_write_flow(r->out, &f);
 	if (err)
 		return err;
 	r->events++;
-	return 0;
-}
-
-/* what predates us, in a live trace: counted by --metrics, not written */
-static int metrics_only(struct run *r, const struct pt_event *ev)
-{
-	struct pt_flow f;
-
-	pt_decode_event(ev, r->mono_to_real, &r->opts->eph, &f);
-	if (!flow_wanted(r->opts, &f))
-		return 0;
-	pt_metrics_lock(r->metrics);
-	pt_metrics_flow(r->metrics, &f);
-	pt_metrics_unlock(r->metrics);
 	return 0;
 }
 
@@ -118,7 +111,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (r->opts->count && r->events >= r->opts->count)
 		return 0;
 	/* stdout failed: stop (2 also keeps the drain from writing more) */
-	if (handle_record(r, data))
+	if (take_record(r, data, false))
 		exiting = 2;
 	else if (r->opts->count && r->events >= r->opts->count)
 		exiting = 1;
@@ -149,7 +142,7 @@ static int take_connection(void *ctx, const struct pt_event *ev)
 {
 	struct inventory *inv = ctx;
 
-	return inv->metrics_only ? metrics_only(inv->run, ev) : handle_record(inv->run, ev);
+	return take_record(inv->run, ev, inv->metrics_only);
 }
 
 static int take_listener(void *ctx, const struct pt_event *ev)

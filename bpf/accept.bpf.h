@@ -170,6 +170,16 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 	if ((targ_family && targ_family != flow_family(tk.client_addr)) ||
 	    (targ_netns && targ_netns != tk.netns) || !port_wanted(tk.client_port, tk.server_port))
 		return;
+	/* Died in the queue before this accept() returned (a client that
+	 * resets at once): its death was its record, and nothing of this
+	 * process is wanted. One lookup spares the process, the evidence and
+	 * the claim insert; a death that comes after this look is caught by
+	 * the insert below. */
+	cur = bpf_map_lookup_elem(&accepts, &key);
+	if (cur && cur->died && claim_is_for(cur, &tk)) {
+		bpf_map_delete_elem(&accepts, &key);
+		return;
+	}
 	/* a process the filters exclude still claims it: its records are
 	 * filtered where they are made, and the claim keeps the close quiet */
 	proc_read(&c.proc);

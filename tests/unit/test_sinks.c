@@ -6,6 +6,7 @@
  * negative errno. Also the names flow.c gives the enums: they are output.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -247,6 +248,63 @@ static void test_result_names(void **state)
 	assert_ptr_equal(pt_result_str(EPERM), a);
 	assert_string_equal(a, "eperm");
 	assert_string_equal(b, "eacces");
+}
+
+/* JSON takes porttrace's own words unescaped (PT_CELL_TEXT): each must be
+ * printable ASCII without '"' or '\\', whatever value a record carries */
+static void assert_plain(const char *what, unsigned int v, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+			fail_msg("%s %u: \"%s\" needs JSON escaping", what, v, s);
+}
+
+static void test_u64_dec(void **state)
+{
+	static const uint64_t cases[] = {
+		0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 4026531840ULL,
+		10000000000000000000ULL, UINT64_MAX,
+	};
+	char got[24], want[24];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = pt_u64_dec(got, cases[i]);
+
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)cases[i]);
+		assert_string_equal(got, want);
+		assert_int_equal(n, strlen(want));
+	}
+	/* every value below 100,000 */
+	for (uint64_t v = 0; v < 100000; v++) {
+		pt_u64_dec(got, v);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		if (strcmp(got, want))
+			fail_msg("%s, want %s", got, want);
+	}
+}
+
+static void test_own_words_plain(void **state)
+{
+	struct pt_event ev = {};
+	unsigned int v;
+
+	(void)state;
+	for (v = 0; v <= 0xffff; v++)	/* a record's result is 16 bits */
+		assert_plain("result", v, pt_result_str(v));
+	for (v = 0; v <= 0xff; v++) {
+		assert_plain("kind", v, pt_kind_str(v));
+		assert_plain("family", v, pt_family_str(v));
+		assert_plain("proto", v, pt_proto_str(v));
+		assert_plain("attribution", v, pt_attribution_str(v));
+		assert_plain("side", v, pt_side_str(v));
+		assert_plain("port class", v, pt_port_class_str((enum pt_port_class)v));
+		assert_plain("flow class", v, pt_flow_class_str((enum pt_flow_class)v));
+		assert_plain("evidence", v, pt_evidence_str((enum pt_evidence)v));
+		ev.flags = (__u8)v;
+		if (pt_closed_first_str(&ev))
+			assert_plain("closed_first", v, pt_closed_first_str(&ev));
+	}
 }
 
 static void test_closed_first(void **state)
@@ -1601,6 +1659,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_result_names),
+		cmocka_unit_test(test_own_words_plain),
+		cmocka_unit_test(test_u64_dec),
 		cmocka_unit_test(test_closed_first),
 		cmocka_unit_test(test_has_client),
 		cmocka_unit_test(test_json_connect_ok),

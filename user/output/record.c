@@ -102,9 +102,10 @@ const struct pt_row_shape pt_record_shape = {
 	.keys_len = record_keys_len,
 };
 
-static void set_str(struct pt_record *r, enum pt_field i, const char *s)
+/* porttrace's own words: a kind, an address it spelled, a time */
+static void set_text(struct pt_record *r, enum pt_field i, const char *s)
 {
-	pt_cell_str(&r->c[i], s);
+	pt_cell_text(&r->c[i], s);
 }
 
 /* snprintf was a fifth of the per-record cost under load */
@@ -129,11 +130,11 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 
 	record_reset(r);
 
-	set_str(r, PT_FLD_TIME, f->time);
-	set_str(r, PT_FLD_KIND, pt_kind_str(e->kind));
-	set_str(r, PT_FLD_PROTO, pt_proto_str(e->proto));
-	set_str(r, PT_FLD_FAMILY, pt_family_str(e->family));
-	set_str(r, PT_FLD_SIDE, pt_side_str(e->side));
+	set_text(r, PT_FLD_TIME, f->time);
+	set_text(r, PT_FLD_KIND, pt_kind_str(e->kind));
+	set_text(r, PT_FLD_PROTO, pt_proto_str(e->proto));
+	set_text(r, PT_FLD_FAMILY, pt_family_str(e->family));
+	set_text(r, PT_FLD_SIDE, pt_side_str(e->side));
 	/* no process took part: whatever ran on the CPU is not the owner */
 	if (attributed) {
 		set_u64(r, PT_FLD_PID, e->pid);
@@ -142,39 +143,40 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 			pt_cell_strn(&r->c[PT_FLD_THREAD], e->thread, sizeof(e->thread));
 		set_u64(r, PT_FLD_UID, e->uid);
 	} else {
-		set_str(r, PT_FLD_COMM, "");
+		set_text(r, PT_FLD_COMM, "");
 	}
 	if (attributed)
 		set_u64(r, PT_FLD_CGROUP_ID, e->cgroup_id);
-	set_str(r, PT_FLD_CONTAINER_ID, f->container_id);
+	/* from /proc: anyone's to name */
+	pt_cell_str(&r->c[PT_FLD_CONTAINER_ID], f->container_id);
 	set_u64(r, PT_FLD_NETNS, e->netns);
 
 	if (client) {
-		set_str(r, PT_FLD_CLIENT_ADDR, f->client_addr);
+		set_text(r, PT_FLD_CLIENT_ADDR, f->client_addr);
 		/* 0: never assigned (no-ephemeral-port) or already released */
 		if (e->client_port)
 			set_u64(r, PT_FLD_CLIENT_PORT, e->client_port);
-		set_str(r, PT_FLD_CLIENT_PORT_CLASS,
+		set_text(r, PT_FLD_CLIENT_PORT_CLASS,
 			pt_port_class_str(f->client_class));
 	}
 	/* both ends known: the flow's id, the same in its other end's record */
 	if (client && e->client_port && e->server_port &&
 	    (e->proto == PT_PROTO_TCP || e->proto == PT_PROTO_UDP))
-		pt_cell_strn(&r->c[PT_FLD_COMMUNITY_ID], r->community_id,
+		pt_cell_textn(&r->c[PT_FLD_COMMUNITY_ID], r->community_id,
 			     pt_community_id(r->community_id, 0, e->proto, e->client_addr,
 					     e->client_port, e->server_addr, e->server_port));
-	set_str(r, PT_FLD_SERVER_ADDR, f->server_addr);
+	set_text(r, PT_FLD_SERVER_ADDR, f->server_addr);
 	set_u64(r, PT_FLD_SERVER_PORT, e->server_port);
-	set_str(r, PT_FLD_SERVER_PORT_CLASS, pt_port_class_str(f->server_class));
+	set_text(r, PT_FLD_SERVER_PORT_CLASS, pt_port_class_str(f->server_class));
 	if (client)
-		set_str(r, PT_FLD_FLOW_CLASS, pt_flow_class_str(f->flow_class));
+		set_text(r, PT_FLD_FLOW_CLASS, pt_flow_class_str(f->flow_class));
 
 	{
 		size_t n = pt_u64_dec(r->range, f->eph_lo);
 
 		r->range[n++] = '-';
 		n += pt_u64_dec(r->range + n, f->eph_hi);
-		pt_cell_strn(&r->c[PT_FLD_EPHEMERAL_RANGE], r->range, n);
+		pt_cell_textn(&r->c[PT_FLD_EPHEMERAL_RANGE], r->range, n);
 	}
 	{
 		char *p = r->evidence;
@@ -186,31 +188,31 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 		}
 		p = stpcpy(p, "server=");
 		p = stpcpy(p, pt_evidence_str(f->server_evidence));
-		pt_cell_strn(&r->c[PT_FLD_EVIDENCE], r->evidence, (size_t)(p - r->evidence));
+		pt_cell_textn(&r->c[PT_FLD_EVIDENCE], r->evidence, (size_t)(p - r->evidence));
 	}
-	set_str(r, PT_FLD_ATTRIBUTION, pt_attribution_str(e->attribution));
+	set_text(r, PT_FLD_ATTRIBUTION, pt_attribution_str(e->attribution));
 
 	switch (e->kind) {
 	case PT_EV_CONNECT:
-		set_str(r, PT_FLD_RESULT, pt_result_str(e->result));
+		set_text(r, PT_FLD_RESULT, pt_result_str(e->result));
 		/* found open at start: the connect was not seen */
 		if (!(e->flags & PT_F_INVENTORY))
 			set_u64(r, PT_FLD_LATENCY_US, e->latency_ns / 1000);
 		break;
 	case PT_EV_ACCEPT:
 	case PT_EV_RESET:
-		set_str(r, PT_FLD_RESULT, pt_result_str(e->result));
+		set_text(r, PT_FLD_RESULT, pt_result_str(e->result));
 		break;
 	case PT_EV_CLOSE:
 		/* close carries sk_err: 0 is an ordinary end, not an outcome */
 		if (e->result)
-			set_str(r, PT_FLD_RESULT, pt_result_str(e->result));
+			set_text(r, PT_FLD_RESULT, pt_result_str(e->result));
 		/* open before the start: how long is unknown */
 		if (!(e->flags & PT_F_INVENTORY))
 			set_u64(r, PT_FLD_DURATION_MS, e->duration_ns / 1000000);
 		set_u64(r, PT_FLD_TX_BYTES, e->tx_bytes);
 		set_u64(r, PT_FLD_RX_BYTES, e->rx_bytes);
-		set_str(r, PT_FLD_CLOSED_FIRST, pt_closed_first_str(e));
+		set_text(r, PT_FLD_CLOSED_FIRST, pt_closed_first_str(e));
 		break;
 	case PT_EV_LISTEN:
 	case PT_EV_UNLISTEN:
@@ -224,12 +226,12 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 void pt_record_from_stats(struct pt_record *r, const struct pt_stats *st)
 {
 	record_reset(r);
-	set_str(r, PT_FLD_TIME, st->time);
-	set_str(r, PT_FLD_KIND, "stats");
+	set_text(r, PT_FLD_TIME, st->time);
+	set_text(r, PT_FLD_KIND, "stats");
 	snprintf(r->stats, sizeof(r->stats),
 		 "events=%" PRIu64 " lost=%" PRIu64 " lost_ringbuf=%" PRIu64
 		 " lost_state=%" PRIu64 " lost_recursion=%" PRIu64 " lost_unseen=%" PRIu64,
 		 st->events, st->lost, st->lost_ringbuf, st->lost_state, st->lost_recursion,
 		 st->lost_unseen);
-	set_str(r, PT_FLD_EVIDENCE, r->stats);
+	set_text(r, PT_FLD_EVIDENCE, r->stats);
 }

@@ -6,20 +6,34 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "escape.h"
 #include "row.h"
 
+/* two digits at a time: a record spells a dozen numbers */
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 size_t pt_u64_dec(char *buf, uint64_t n)
 {
-	char tmp[20];
-	size_t len = 0, i;
+	char tmp[20], *p = tmp + sizeof(tmp);
+	size_t len;
 
-	do {
-		tmp[len++] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n);
-	for (i = 0; i < len; i++)
-		buf[i] = tmp[len - 1 - i];
+	while (n >= 100) {
+		p -= 2;
+		memcpy(p, &digit_pairs[(n % 100) * 2], 2);
+		n /= 100;
+	}
+	if (n >= 10) {
+		p -= 2;
+		memcpy(p, &digit_pairs[n * 2], 2);
+	} else {
+		*--p = (char)('0' + n);
+	}
+	len = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(buf, p, len);
 	buf[len] = '\0';
 	return len;
 }
@@ -86,6 +100,11 @@ void pt_row_json(struct pt_line *l, const struct pt_row *r)
 			pt_line_esc(l, pt_esc_json, c->s, c->len);
 			pt_line_put(l, "\"", 1);
 			break;
+		case PT_CELL_TEXT:
+			pt_line_put(l, "\"", 1);
+			pt_line_put(l, c->s, c->len);
+			pt_line_put(l, "\"", 1);
+			break;
 		case PT_CELL_NUM:
 			pt_line_put(l, c->s, c->len);
 			break;
@@ -109,7 +128,7 @@ void pt_row_csv(struct pt_line *l, const struct pt_row *r, bool raw)
 
 		if (i)
 			pt_line_put(l, ",", 1);
-		if (c->t == PT_CELL_STR || c->t == PT_CELL_LIST)
+		if (c->t == PT_CELL_STR || c->t == PT_CELL_TEXT || c->t == PT_CELL_LIST)
 			pt_line_esc(l, esc, c->s, c->len);
 		else if (c->t == PT_CELL_NUM)
 			pt_line_put(l, c->s, c->len);

@@ -18,6 +18,9 @@ enum pt_cell_type {
 	PT_CELL_UNSET = 0,	/* not a field of this row: JSON omits it, CSV empty */
 	PT_CELL_NULL,		/* a field with no value: JSON null, CSV empty */
 	PT_CELL_STR,		/* text, escaped per format; JSON quoted */
+	PT_CELL_TEXT,		/* porttrace's own words (a kind, an address, a
+				 * time): printable ASCII without '"' or '\\'.
+				 * JSON quotes it as is; CSV escapes it as STR */
 	PT_CELL_NUM,		/* a number or true/false: written as is */
 	PT_CELL_LIST,		/* s: the CSV text (escaped); json: ready JSON */
 };
@@ -61,6 +64,24 @@ static inline void pt_cell_str(struct pt_cell *c, const char *s)
 		pt_cell_null(c);
 	else
 		*c = (struct pt_cell){ .t = PT_CELL_STR, .s = s, .len = strlen(s) };
+}
+
+/*
+ * s, or null when s is NULL: text porttrace made itself, never a string the
+ * kernel or a process gave (comm, a container id: pt_cell_str). Spares the
+ * JSON escaper a pass over a dozen fields of every record.
+ */
+static inline void pt_cell_text(struct pt_cell *c, const char *s)
+{
+	if (!s)
+		pt_cell_null(c);
+	else
+		*c = (struct pt_cell){ .t = PT_CELL_TEXT, .s = s, .len = strlen(s) };
+}
+
+static inline void pt_cell_textn(struct pt_cell *c, const char *s, size_t len)
+{
+	*c = (struct pt_cell){ .t = PT_CELL_TEXT, .s = s, .len = len };
 }
 
 /* at most len bytes of s, up to a NUL: a fixed array such as comm */

@@ -153,7 +153,7 @@ static __always_inline void child_closed(const struct sock *sk, __u16 family,
  * that process's context. Runs without the socket's state (a syscall
  * tracepoint has no BTF socket): the claim carries what the close needs.
  */
-static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
+static __always_inline void on_accepted(const struct sock *sk, __u8 flags, const bool btf)
 {
 	struct accept_claim c = {}, *cur;
 	struct tuple_key tk = {};
@@ -163,9 +163,9 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 
 	if (!WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
 		return;
-	if (!sk_is_inet(sk, IPPROTO_TCP, &family, false))
+	if (!sk_is_inet(sk, IPPROTO_TCP, &family, btf))
 		return;
-	child_tuple(sk, family, &tk, false);
+	child_tuple(sk, family, &tk, btf);
 	/* excluded by the flow alone: no record of it can be wanted */
 	if ((targ_family && targ_family != flow_family(tk.client_addr)) ||
 	    (targ_netns && targ_netns != tk.netns) || !port_wanted(tk.client_port, tk.server_port))
@@ -199,8 +199,9 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 
 			st.start_ns = cur->start_ns;
 			st.closed_first = cur->closed_first;
-			emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, false);
+			emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, btf);
 			bpf_map_delete_elem(&accepts, &key);
+			/* probe reads: the bytes' helper takes no cast socket */
 			child_closed(sk, family, &st, &c, 0, false);
 			return;
 		}
@@ -213,7 +214,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags)
 	}
 	if (!err && c.owes)
 		count(PT_CNT_CLOSE_OWED);
-	emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, false);
+	emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, btf);
 }
 
 /*
@@ -276,7 +277,20 @@ static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	sk = fd_to_sock(ctx->ret);
 	if (sk)
-		on_accepted(sk, 0);
+		on_accepted(sk, 0, false);
+	return 0;
+}
+
+/* the same where the kernel can cast (fd_to_sock_cast): direct loads */
+static __always_inline int accept_exit_cast(struct trace_event_raw_sys_exit *ctx)
+{
+	struct sock *sk;
+
+	if (ctx->ret < 0)
+		return 0;
+	sk = fd_to_sock_cast(ctx->ret);
+	if (sk)
+		on_accepted(sk, 0, true);
 	return 0;
 }
 
@@ -321,7 +335,7 @@ static __always_inline void io_uring_accepted(void *ctx, void *req, __u64 user_d
 			return;
 		sk = fd_to_sock(res);
 		if (sk)
-			on_accepted(sk, PT_F_IO_URING);
+			on_accepted(sk, PT_F_IO_URING, false);
 		return;
 	}
 	if (BPF_CORE_READ(r, opcode) != IORING_OP_ACCEPT)
@@ -334,7 +348,7 @@ static __always_inline void io_uring_accepted(void *ctx, void *req, __u64 user_d
 		return;
 	sk = fd_to_sock(res);
 	if (sk)
-		on_accepted(sk, PT_F_IO_URING);
+		on_accepted(sk, PT_F_IO_URING, false);
 }
 
 #endif /* PORTTRACE_ACCEPT_BPF_H */

@@ -141,6 +141,18 @@ int tp_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 	return accept_exit(ctx);
 }
 
+SEC("tracepoint/syscalls/sys_exit_accept")
+int tp_exit_accept_cast(struct trace_event_raw_sys_exit *ctx)
+{
+	return accept_exit_cast(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int tp_exit_accept4_cast(struct trace_event_raw_sys_exit *ctx)
+{
+	return accept_exit_cast(ctx);
+}
+
 SEC("tracepoint/syscalls/sys_enter_connect")
 int tp_enter_connect(struct trace_event_raw_sys_enter *ctx)
 {

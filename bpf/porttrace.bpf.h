@@ -331,4 +331,36 @@ static __always_inline struct sock *fd_to_sock(long fd)
 	return BPF_CORE_READ(sock, sk);
 }
 
+/*
+ * bpf_rdonly_cast (6.2): a plain address as a BTF pointer the program may
+ * load through (faults read as 0), not pass to helpers. The verifier turns
+ * the call into a register move. Absent on 6.1: the programs that use it
+ * load only where the loader found it (user/trace/probe.c).
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * fd_to_sock() by direct loads: the current task is a BTF pointer, and
+ * the file and socket are cast to theirs. Only the fd array's slot, a
+ * pointer to pointers, still needs a probe read.
+ */
+static __always_inline struct sock *fd_to_sock_cast(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || fd >= fdt->max_fds)
+		return NULL;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]) || !file)
+		return NULL;
+	file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	/* connect() and bind() take any fd: private_data is a socket only here */
+	if ((file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	return sock->sk;
+}
+
 #endif /* PORTTRACE_BPF_H */

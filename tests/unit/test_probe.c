@@ -179,6 +179,28 @@ static void test_io_uring_submit(void **state)
 	assert_int_equal(submit_abi(NULL, 0, false), PT_IOU_SUBMIT_NONE);
 }
 
+/* bpf_rdonly_cast (6.2) is a FUNC in the kernel's BTF; 6.1 has none */
+static void test_rdonly_cast(void **state)
+{
+	struct ids id;
+	struct btf *b = base(&id);
+	int proto;
+
+	(void)state;
+	assert_false(pt_btf_has_func(b, "bpf_rdonly_cast"));
+	assert_false(pt_btf_has_func(NULL, "bpf_rdonly_cast"));
+	proto = btf__add_func_proto(b, id.pvoid);
+	assert_true(proto > 0);
+	assert_int_equal(btf__add_func_param(b, "obj__ign", id.pvoid), 0);
+	assert_int_equal(btf__add_func_param(b, "btf_id__k", id.u32), 0);
+	/* a struct of that name is not the function */
+	assert_true(btf__add_struct(b, "bpf_rdonly_cast", 8) > 0);
+	assert_false(pt_btf_has_func(b, "bpf_rdonly_cast"));
+	assert_true(btf__add_func(b, "bpf_rdonly_cast", BTF_FUNC_GLOBAL, proto) > 0);
+	assert_true(pt_btf_has_func(b, "bpf_rdonly_cast"));
+	btf__free(b);
+}
+
 static void test_report_names_what_is_off(void **state)
 {
 	struct pt_kernel k = { .release = "6.1.0-40-amd64", .btf = true, .ringbuf = true,
@@ -220,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_send_reset_generations),
 		cmocka_unit_test(test_check_refuses),
 		cmocka_unit_test(test_io_uring_submit),
+		cmocka_unit_test(test_rdonly_cast),
 		cmocka_unit_test(test_report_names_what_is_off),
 	};
 

@@ -173,6 +173,11 @@ static void select_programs(struct porttrace_bpf *skel, const struct pt_options 
 	bpf_program__set_autoattach(skel->progs.iter_owed, false);
 	if (!live)
 		return;
+	/* the accept exits walk fd -> socket by direct loads where they can */
+	bpf_program__set_autoload(skel->progs.tp_exit_accept, !k->rdonly_cast);
+	bpf_program__set_autoload(skel->progs.tp_exit_accept4, !k->rdonly_cast);
+	bpf_program__set_autoload(skel->progs.tp_exit_accept_cast, k->rdonly_cast);
+	bpf_program__set_autoload(skel->progs.tp_exit_accept4_cast, k->rdonly_cast);
 	bpf_program__set_autoload(skel->progs.btf_inet_sock_set_state, btf);
 	bpf_program__set_autoload(skel->progs.tp_inet_sock_set_state, !btf);
 	/* optional: a missing one costs a detail (a failed connect's local

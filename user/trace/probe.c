@@ -41,6 +41,11 @@ int pt_btf_tp_nargs(const struct btf *btf, const char *tp)
 	return proto && btf_vlen(proto) >= 1 ? btf_vlen(proto) - 1 : -1;
 }
 
+bool pt_btf_has_func(const struct btf *btf, const char *name)
+{
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
 /* argument i (0-based, after __data) without modifiers and typedefs */
 static const struct btf_type *tp_arg(const struct btf *btf, const struct btf_type *proto, int i)
 {
@@ -134,6 +139,7 @@ void pt_kernel_probe(struct pt_kernel *k, const struct btf *btf)
 	k->reset_without_sk = pt_btf_tp_nargs(btf, "tcp_send_reset") >= 3;
 	k->io_uring = pt_btf_io_uring_abi(btf);
 	k->uring_submit = pt_btf_io_uring_submit(btf);
+	k->rdonly_cast = pt_btf_has_func(btf, "bpf_rdonly_cast");
 	btf__free(own);
 }
 
@@ -182,9 +188,10 @@ int pt_kernel_report(const struct pt_kernel *k, bool verbose, FILE *fp)
 	int off = 0;
 
 	if (verbose) {
-		fprintf(fp, "porttrace: kernel %s: btf %s, ringbuf %s, task_storage %s, sk_storage %s\n",
+		fprintf(fp, "porttrace: kernel %s: btf %s, ringbuf %s, task_storage %s, sk_storage %s, bpf_rdonly_cast %s\n",
 			k->release, k->btf ? "yes" : "no", k->ringbuf ? "yes" : "no",
-			k->task_storage ? "yes" : "no", k->sk_storage ? "yes" : "no");
+			k->task_storage ? "yes" : "no", k->sk_storage ? "yes" : "no",
+			k->rdonly_cast ? "yes" : "no");
 		fprintf(fp, "porttrace: tp_btf: inet_sock_set_state %s, tcp_receive_reset %s, tcp_retransmit_skb %s, tcp_destroy_sock %s, tcp_send_reset %s%s, io_uring_complete %s, io_uring submission %s\n",
 			k->tp_set_state ? "yes" : "no", k->tp_receive_reset ? "yes" : "no",
 			k->tp_retransmit_skb ? "yes" : "no", k->tp_destroy_sock ? "yes" : "no",

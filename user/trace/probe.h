@@ -42,6 +42,9 @@ struct pt_kernel {
 	bool reset_without_sk;		/* ... and fires for a SYN to a closed port */
 	enum pt_iou_abi io_uring;	/* io_uring accepts */
 	enum pt_iou_submit uring_submit;	/* multishot accepts: the submission tracepoint */
+	/* cost only: the bpf_rdonly_cast kfunc (6.2) lets the accept exit walk
+	 * fd -> socket by direct loads instead of probe reads */
+	bool rdonly_cast;
 };
 
 /* The minimum kernel, as the README and --help state it. */
@@ -65,6 +68,8 @@ int pt_kernel_report(const struct pt_kernel *k, bool verbose, FILE *fp);
 /* Pure BTF readers, for the probes and their unit tests. */
 enum pt_iou_abi pt_btf_io_uring_abi(const struct btf *btf);
 enum pt_iou_submit pt_btf_io_uring_submit(const struct btf *btf);
+/* the kernel declares function name (a kfunc such as bpf_rdonly_cast) */
+bool pt_btf_has_func(const struct btf *btf, const char *name);
 /* number of arguments of tracepoint tp (without the hidden __data), or -1 */
 int pt_btf_tp_nargs(const struct btf *btf, const char *tp);
 

@@ -153,7 +153,7 @@ static __always_inline void child_closed(const struct sock *sk, __u16 family,
  * that process's context. Runs without the socket's state (a syscall
  * tracepoint has no BTF socket): the claim carries what the close needs.
  */
-static __always_inline void on_accepted(const struct sock *sk, __u8 flags, const bool btf)
+static __noinline int on_accepted(const struct sock *sk, __u8 flags, const bool btf)
 {
 	struct accept_claim c = {}, *cur;
 	struct tuple_key tk = {};
@@ -162,14 +162,14 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags, const
 	int err;	/* map ops returned int before 6.4: compare 32 bits */
 
 	if (!WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
-		return;
+		return 0;
 	if (!sk_is_inet(sk, IPPROTO_TCP, &family, btf))
-		return;
+		return 0;
 	child_tuple(sk, family, &tk, btf);
 	/* excluded by the flow alone: no record of it can be wanted */
 	if ((targ_family && targ_family != flow_family(tk.client_addr)) ||
 	    (targ_netns && targ_netns != tk.netns) || !port_wanted(tk.client_port, tk.server_port))
-		return;
+		return 0;
 	/* Died in the queue before this accept() returned (a client that
 	 * resets at once): its death was its record, and nothing of this
 	 * process is wanted. One lookup spares the process, the evidence and
@@ -178,7 +178,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags, const
 	cur = bpf_map_lookup_elem(&accepts, &key);
 	if (cur && cur->died && claim_is_for(cur, &tk)) {
 		bpf_map_delete_elem(&accepts, &key);
-		return;
+		return 0;
 	}
 	/* a process the filters exclude still claims it: its records are
 	 * filtered where they are made, and the claim keeps the close quiet */
@@ -191,7 +191,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags, const
 		if (cur && cur->died && claim_is_for(cur, &tk)) {
 			/* it died in the queue first, and that was its record */
 			bpf_map_delete_elem(&accepts, &key);
-			return;
+			return 0;
 		}
 		if (cur && cur->closed && claim_is_for(cur, &tk)) {
 			/* it closed while this accept was returning: both records here */
@@ -203,7 +203,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags, const
 			bpf_map_delete_elem(&accepts, &key);
 			/* probe reads: the bytes' helper takes no cast socket */
 			child_closed(sk, family, &st, &c, 0, false);
-			return;
+			return 0;
 		}
 		/* a claim left by an earlier socket at this address (its close
 		 * never ran porttrace: still owed, counted when tracing stops) */
@@ -215,6 +215,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u8 flags, const
 	if (!err && c.owes)
 		count(PT_CNT_CLOSE_OWED);
 	emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, btf);
+	return 0;
 }
 
 /*

@@ -159,6 +159,7 @@ static __noinline int on_accepted(const struct sock *sk, __u8 flags, const bool 
 	struct tuple_key tk = {};
 	__u64 key = (__u64)sk;
 	__u16 family;
+	bool closed;
 	int err;	/* map ops returned int before 6.4: compare 32 bits */
 
 	if (!WANT(PT_EV_ACCEPT) && !WANT(PT_EV_CLOSE))
@@ -170,14 +171,31 @@ static __noinline int on_accepted(const struct sock *sk, __u8 flags, const bool 
 	if ((targ_family && targ_family != flow_family(tk.client_addr)) ||
 	    (targ_netns && targ_netns != tk.netns) || !port_wanted(tk.client_port, tk.server_port))
 		return 0;
-	/* Died in the queue before this accept() returned (a client that
-	 * resets at once): its death was its record, and nothing of this
-	 * process is wanted. One lookup spares the process, the evidence and
-	 * the claim insert; a death that comes after this look is caught by
-	 * the insert below. */
+	/* Read before the look: the tracepoint runs before the kernel stores
+	 * the new state, so a CLOSE seen here has had its run (or its skip). */
+	closed = KREAD(btf, sk->__sk_common.skc_state, sk, __sk_common.skc_state) == TCP_CLOSE;
 	cur = bpf_map_lookup_elem(&accepts, &key);
-	if (cur && cur->died && claim_is_for(cur, &tk)) {
-		bpf_map_delete_elem(&accepts, &key);
+	if (cur && claim_is_for(cur, &tk)) {
+		/* Died in the queue before this accept() returned (a client
+		 * that resets at once): its death was its record, and nothing
+		 * of this process is wanted. One lookup spares the process, the
+		 * evidence and the claim insert; a death after this look is
+		 * caught by the insert below. */
+		if (cur->died) {
+			bpf_map_delete_elem(&accepts, &key);
+			return 0;
+		}
+	} else if (closed) {
+		/* Ended before this accept() returned, and no run of porttrace
+		 * saw it end: it died in the queue before porttrace started,
+		 * or the kernel skipped the run that would have kept its state.
+		 * Its acceptor is the first to know: one accept record, saying
+		 * so, and no close is owed (none will come). */
+		__u16 e = KREAD(btf, sk->sk_err, sk, sk_err);
+
+		proc_read(&c.proc);
+		accept_evidence(&c, &tk);
+		emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, e ? e : ECONNRESET, flags, btf);
 		return 0;
 	}
 	/* a process the filters exclude still claims it: its records are

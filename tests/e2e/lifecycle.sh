@@ -404,6 +404,30 @@ t_reset_before_accept()
 		client_port="$CLI_SPORT" result=ok attribution=syscall
 }
 
+# The same death, before porttrace started: the child completed its
+# handshake and was reset in the accept queue with no porttrace to see it.
+# Its acceptor is the first to know: one accept record, by the acceptor,
+# result reset, and no close record owed (nothing lost).
+t_reset_in_queue_at_start()
+{
+	new_ns || return
+	peer_common
+	OUT=$T/pt.out
+	# the server accepts once porttrace is tracing
+	start_server srv -p 9702 -G "$T/gate" || return
+	run_client cli -Z -q -c 127.0.0.1 -p 9702 || return
+	start_pt pt -o json -k connect,accept,close || return
+	touch "$T/gate"
+	wait_server srv
+	sleep 0.5
+	stop_pt pt
+	expect_total "$OUT" 1 '.kind == "accept"'
+	expect_one "$OUT" "accept of a connection reset before porttrace started" \
+		'.kind == "accept"' side=server pid="$SRV_PID" attribution=syscall \
+		client_port="$CLI_SPORT" server_port=9702 result=reset
+	expect_total "$OUT" 0 '.kind == "close"'
+}
+
 # ------------------------------------------------------------ UDP
 
 # connect() on datagram sockets, IPv4 and IPv6: a server bound to a fixed
@@ -1050,6 +1074,7 @@ TESTS=(
 	"t_uring_accept|io_uring accept (IORING_OP_ACCEPT): one accept record each, the server's pid"
 	"t_uring_multishot|io_uring multishot accept: each connection reported at its accept, the server's pid, ok; its close names the server"
 	"t_reset_before_accept|connection reset before accept: one accept record, result reset, attribution listener"
+	"t_reset_in_queue_at_start|reset in the accept queue before porttrace started: its acceptor reports it, result reset; no close owed, 0 lost"
 	"t_udp|connected UDP over IPv4 and IPv6: connect records, classes by listener and by range"
 	"t_listeners|--listeners (json, csv, table) shows pre-existing sockets; live flows to them classified by listener"
 	"t_listen_unlisten|listen and unlisten records: bound port static, port 0 ephemeral, IPv6"

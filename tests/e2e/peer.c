@@ -4,7 +4,7 @@
  *
  *   peer server [-6] [-a ADDR] [-p PORT] [-n ACCEPTS] [-A] [-U] [-M] [-W MSEC]
  *               [-X SEND:RECV] [-H MSEC] [-u] [-L]
- *               [-r READY_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]
+ *               [-r READY_FILE] [-i PID_FILE] [-g GO_FILE] [-G GATE] [-t SECS]
  *   peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI] [-k COUNT] [-q]
  *               [-E] [-O] [-S SYNCNT] [-K] [-H MSEC] [-X SEND:RECV] [-Z] [-u]
  *               [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-G GATE] [-t SECS]
@@ -32,7 +32,9 @@
  *   -Z  close with SO_LINGER {1, 0}: an RST instead of a FIN
  *   -G GATE  with -X: once the data is exchanged (both ends open), write
  *       "pid=P sport=N" to GATE.held, then wait for GATE to exist before
- *       the hold and the close: a connection open across a tracer's start
+ *       the hold and the close: a connection open across a tracer's start.
+ *       Server: wait for GATE to exist before the first accept: a
+ *       connection queued across a tracer's start
  *   -X SEND:RECV  both: the client writes SEND bytes and reads RECV bytes,
  *       holds the connection -H MSEC, then closes first (FIN); the server
  *       reads exactly SEND bytes, writes RECV bytes, reads to EOF, closes
@@ -122,7 +124,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: peer server [-6] [-a ADDR] [-p PORT] [-n ACCEPTS] [-A] [-W MSEC]\n"
-		"                   [-r READY_FILE] [-i PID_FILE] [-g GO_FILE] [-t SECS]\n"
+		"                   [-r READY_FILE] [-i PID_FILE] [-g GO_FILE] [-G GATE] [-t SECS]\n"
 		"       peer client [-6] -c ADDR -p PORT [-b SRCADDR] [-s SRCPORT] [-R LO-HI]\n"
 		"                   [-k COUNT] [-q]\n"
 		"                   [-D MSEC] [-r INFO_FILE] [-i PID_FILE] [-g GO_FILE] [-G GATE] [-t SECS]\n"
@@ -423,6 +425,8 @@ static int run_server(const struct opts *o)
 					(o->accept_delay_ms % 1000) * 1000000L };
 		int c;
 
+		if (!i)
+			wait_go(o->close_gate);
 		if (o->accept_delay_ms)
 			nanosleep(&gap, NULL);
 #ifdef HAVE_LIBURING

@@ -287,29 +287,17 @@ static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
 	return true;
 }
 
-/* accept() and accept4(): only the returned fd matters */
-static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
+/* accept() and accept4(): only the returned fd matters. cast: walk fd ->
+ * socket by direct loads (fd_to_sock_cast), where the kernel can. */
+static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx, const bool cast)
 {
 	struct sock *sk;
 
 	if (ctx->ret < 0)
 		return 0;
-	sk = fd_to_sock(ctx->ret);
+	sk = cast ? fd_to_sock_cast(ctx->ret) : fd_to_sock(ctx->ret);
 	if (sk)
-		on_accepted(sk, 0, false);
-	return 0;
-}
-
-/* the same where the kernel can cast (fd_to_sock_cast): direct loads */
-static __always_inline int accept_exit_cast(struct trace_event_raw_sys_exit *ctx)
-{
-	struct sock *sk;
-
-	if (ctx->ret < 0)
-		return 0;
-	sk = fd_to_sock_cast(ctx->ret);
-	if (sk)
-		on_accepted(sk, 0, true);
+		on_accepted(sk, 0, cast);
 	return 0;
 }
 

@@ -132,25 +132,25 @@ int BPF_PROG(btf_tcp_send_reset, const struct sock *sk, const struct sk_buff *sk
 SEC("tracepoint/syscalls/sys_exit_accept")
 int tp_exit_accept(struct trace_event_raw_sys_exit *ctx)
 {
-	return accept_exit(ctx);
+	return accept_exit(ctx, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int tp_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
-	return accept_exit(ctx);
+	return accept_exit(ctx, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
 int tp_exit_accept_cast(struct trace_event_raw_sys_exit *ctx)
 {
-	return accept_exit_cast(ctx);
+	return accept_exit(ctx, true);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int tp_exit_accept4_cast(struct trace_event_raw_sys_exit *ctx)
 {
-	return accept_exit_cast(ctx);
+	return accept_exit(ctx, true);
 }
 
 SEC("tracepoint/syscalls/sys_enter_connect")

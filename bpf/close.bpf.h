@@ -60,7 +60,7 @@ static __always_inline void emit_close(const struct sock *sk, const struct close
 	/* open before tracing began (inventory.bpf.h): its start is unknown,
 	 * and its process the one that held it then */
 	if (a->start_ns) {
-		e->duration_ns = bpf_ktime_get_ns() - a->start_ns;
+		e->duration_ns = e->ts_ns - a->start_ns;
 		event_proc(e, a->proc, PT_ATTR_SYSCALL);
 	} else {
 		e->flags |= PT_F_INVENTORY;

@@ -101,7 +101,7 @@ static __always_inline void emit_connect(const struct sock *sk, struct sk_state 
 	e->client_src = PT_SRC_SOCKET;
 	e->server_origin = sev.origin;
 	e->server_src = sev.src;
-	e->latency_ns = bpf_ktime_get_ns() - st->start_ns;
+	e->latency_ns = e->ts_ns - st->start_ns;
 	event_submit(e);
 }
 
@@ -292,7 +292,7 @@ static __always_inline void emit_syscall_connect(const struct sock *sk, __u16 fa
 	e->client_src = PT_SRC_SOCKET;
 	e->server_origin = sev.origin;
 	e->server_src = sev.src;
-	e->latency_ns = bpf_ktime_get_ns() - call->start_ns;
+	e->latency_ns = e->ts_ns - call->start_ns;
 	event_submit(e);
 }
 

@@ -196,6 +196,15 @@ static __noinline int on_accepted(const struct sock *sk, __u8 flags, const bool 
 		proc_read(&c.proc);
 		accept_evidence(&c, &tk);
 		emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, e ? e : ECONNRESET, flags, btf);
+		/* its tombstone, for a run of its CLOSE still to come (the
+		 * skipped one's tcp_destroy_sock, a second CLOSE from
+		 * tcp_close()): reported already (on_child_died) */
+		c.died = 1;
+		c.ts = bpf_ktime_get_ns();
+		c.netns = tk.netns;
+		c.client_port = tk.client_port;
+		c.server_port = tk.server_port;
+		insert_counted(&accepts, &key, &c, BPF_ANY);
 		return 0;
 	}
 	/* a process the filters exclude still claims it: its records are
@@ -270,8 +279,15 @@ static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
 	if (ret == -EEXIST) {
 		struct accept_claim *cur = bpf_map_lookup_elem(&accepts, &key);
 
-		if (cur && !cur->died && !cur->closed && claim_is_for(cur, &tk))
-			return false;
+		if (cur && claim_is_for(cur, &tk)) {
+			if (!cur->died && !cur->closed)
+				return false;
+			/* its acceptor found it closed and reported it
+			 * (on_accepted); an older tombstone is an earlier
+			 * socket's */
+			if (cur->died && cur->ts >= st->start_ns)
+				return true;
+		}
 		/* a claim of an earlier socket at this address is nobody's */
 		ret = bpf_map_update_elem(&accepts, &key, &c, BPF_ANY);
 	}

@@ -194,16 +194,13 @@ static __noinline int on_accepted(const struct sock *sk, __u8 flags, const bool 
 		__u16 e = KREAD(btf, sk->sk_err, sk, sk_err);
 
 		proc_read(&c.proc);
-		accept_evidence(&c, &tk);
+		claim_init(&c, &tk);
 		emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, e ? e : ECONNRESET, flags, btf);
 		/* its tombstone, for a run of its CLOSE still to come (the
 		 * skipped one's tcp_destroy_sock, a second CLOSE from
 		 * tcp_close()): reported already (on_child_died) */
+		c.owes = 0;
 		c.died = 1;
-		c.ts = bpf_ktime_get_ns();
-		c.netns = tk.netns;
-		c.client_port = tk.client_port;
-		c.server_port = tk.server_port;
 		insert_counted(&accepts, &key, &c, BPF_ANY);
 		return 0;
 	}

@@ -100,7 +100,9 @@ bg_start()
 	# killed at teardown on purpose: no "Killed" job notices
 	disown $!
 	TEST_BG+=("$name")
-	for ((i = 0; i < 200; i++)); do
+	# two forks, normally in milliseconds; 20 s for a guest whose
+	# emulator the host stalled (seen once in CI: 4 s were not enough)
+	for ((i = 0; i < 1000; i++)); do
 		[[ -s $T/$name.pid ]] && return 0
 		sleep 0.02
 	done

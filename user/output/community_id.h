@@ -19,9 +19,15 @@
  * The id of a TCP (6) or UDP (17) flow between a:aport and b:bport, in
  * either order. Addresses are 16 bytes; IPv4-mapped ones (::ffff:a.b.c.d)
  * hash as IPv4 when both ends are. Returns the length written to out
- * (PT_COMMUNITY_ID_LEN + 1 bytes).
+ * (PT_COMMUNITY_ID_LEN + 1 bytes). The ids of recent flows are cached
+ * (per thread) by their whole hash input.
  */
 size_t pt_community_id(char out[PT_COMMUNITY_ID_LEN + 1], uint16_t seed, uint8_t proto,
 		       const uint8_t a[16], uint16_t aport, const uint8_t b[16], uint16_t bport);
+
+/* The slot of pt_community_id()'s cache that this flow's id takes: for the
+ * unit test, which makes two flows share one. */
+unsigned int pt_community_id_slot(uint16_t seed, uint8_t proto, const uint8_t a[16],
+				  uint16_t aport, const uint8_t b[16], uint16_t bport);
 
 #endif /* PT_COMMUNITY_ID_H */

@@ -7,7 +7,8 @@ usage: report.py [-v] RAW
 RAW holds one line per fact, written by tools/bench:
   meta KEY=VALUE...                 (the value may contain spaces)
   run  wl= round= tool= conns= rate= churn_cpu_us= ...   (one churn run)
-  bpf  wl= round= tool= name= ns= cnt= miss=             (one program, one run)
+  bpfrun wl= round= tool= conns=                         (the run BPF time is read over)
+  bpf  wl= round= tool= name= ns= cnt= miss=             (one program, that run)
 """
 import shlex
 import statistics
@@ -32,7 +33,7 @@ KIND_OF = {"connect": "connect", "accept": "accept", "close client": "close",
 
 
 def parse(path):
-    meta, runs, bpf = {}, [], []
+    meta, runs, bpf, bpfruns = {}, [], [], {}
     workloads = {}
     with open(path) as f:
         for line in f:
@@ -61,8 +62,11 @@ def parse(path):
                     d[k] = float(v) if "." in v else int(v)
                 except ValueError:
                     pass
+            if typ == "bpfrun":
+                bpfruns[(d["wl"], d["tool"], d["round"])] = d["conns"]
+                continue
             (runs if typ == "run" else bpf).append(d)
-    return meta, workloads, runs, bpf
+    return meta, workloads, runs, bpf, bpfruns
 
 
 def traced_kinds(args):
@@ -151,7 +155,7 @@ def main():
     args = [a for a in args if a != "-v"]
     if len(args) != 1:
         sys.exit("usage: report.py [-v] RAW")
-    meta, workloads, runs, bpf = parse(args[0])
+    meta, workloads, runs, bpf, bpfruns = parse(args[0])
     kinds = traced_kinds(meta.get("porttrace_args", ""))
 
     by = defaultdict(dict)          # (wl, tool) -> round -> run
@@ -167,6 +171,11 @@ def main():
         p[2] += b["miss"]
         bpf_round[(b["wl"], b["tool"], b["round"])] += b["ns"]
     tools = [t for t in ("porttrace", "tcplife") if any(k[1] == t for k in by)]
+
+    def bconns(wl, tool, rnd):
+        """connections of the run BPF time was read over: its own run with
+        kernel.bpf_stats_enabled, or (an older RAW) the rated run"""
+        return bpfruns.get((wl, tool, rnd)) or by[(wl, tool)][rnd]["conns"]
 
     tl = meta.get("tcplife", "none")
     print(f"porttrace bench: {meta['rounds']} rounds x {meta['seconds']} s per workload, "
@@ -210,7 +219,7 @@ def main():
                     ratios.append(r["rate"] / b["rate"])
                     extra.append(r["churn_cpu_us"] / n - b["churn_cpu_us"] / b["conns"])
                 tcpu.append(r["tracer_ticks"] / r["hz"] * 1e6 / n)
-                bns.append(bpf_round[(wl, tool, rnd)] / n)
+                bns.append(bpf_round[(wl, tool, rnd)] / bconns(wl, tool, rnd))
                 lost += r.get("lost", 0)
                 if "stats_lost" in r:
                     have_stats = True
@@ -239,8 +248,9 @@ def main():
     print("Each cell: median over the rounds (min–max). ratio: traced / untraced of the "
           "same round. tracer CPU: its utime+stime over the run and until its output "
           "stopped growing; churn +CPU: churn's own CPU per connection traced minus "
-          "untraced (BPF programs run in its context); BPF ns: kernel.bpf_stats_enabled "
-          "run time of the tracer's programs; RSS: peak VmHWM; lost: porttrace's "
+          "untraced (BPF programs run in its context); BPF ns: run time of the tracer's "
+          "programs (kernel.bpf_stats_enabled) over a run of its own, a fresh tracer after "
+          "each traced round, so the rated rounds run without the stats' clock reads; RSS: peak VmHWM; lost: porttrace's "
           "'N events, M lost' summed (and its stats records), tcplife's 'lost N events' lines; missing: records short "
           f"of {expect_text} for porttrace, 2 for tcplife (one line per socket).")
     print()
@@ -258,8 +268,8 @@ def main():
             rest = [0, 0.0, 0.0]    # programs, runs/conn, ns/conn
             for name, per in sorted(progs[(wl, tool)].items(),
                                     key=lambda kv: -sum(v[0] for v in kv[1].values())):
-                runs = [per[r][1] / tr[r]["conns"] if r in per else 0 for r in tr]
-                nsc = [per[r][0] / tr[r]["conns"] if r in per else 0 for r in tr]
+                runs = [per[r][1] / bconns(wl, tool, r) if r in per else 0 for r in tr]
+                nsc = [per[r][0] / bconns(wl, tool, r) if r in per else 0 for r in tr]
                 nsr = [per[r][0] / per[r][1] for r in tr if r in per and per[r][1]]
                 miss = sum(v[2] for v in per.values())
                 if not nsr:
@@ -275,10 +285,10 @@ def main():
             if rest[0]:
                 rows.append([wl, tool, f"({rest[0]} more, < 0.01 runs/conn)",
                              f"{rest[1]:.3f}", "", f"{rest[2]:,.0f}", ""])
-            totals = [bpf_round[(wl, tool, r)] / tr[r]["conns"] for r in tr]
+            totals = [bpf_round[(wl, tool, r)] / bconns(wl, tool, r) for r in tr]
             rows.append([wl, tool, "**total**", "", "", f"**{spread(totals, f0)}**", ""])
     if rows:
-        print("BPF programs (median over the traced rounds; recursion misses summed):")
+        print("BPF programs (median over the BPF runs; recursion misses summed):")
         print()
         print(table(["workload", "tracer", "program", "runs/conn", "ns/run", "ns/conn",
                      "recursion misses"], rows, "lllrrrr"))
@@ -368,7 +378,7 @@ def main():
                         row += [""] * 7
                     else:
                         row += [f2(r["tracer_ticks"] / r["hz"] * 1e6 / n),
-                                fmt_n(bpf_round[(wl, tool, rnd)] / n),
+                                fmt_n(bpf_round[(wl, tool, rnd)] / bconns(wl, tool, rnd)),
                                 f"{r['hwm_kb'] / 1024:.1f}", f"{r['lag_s']:.1f}",
                                 f"{r['bytes'] / 1e6:,.0f}"]
                         if tool == "porttrace":

@@ -496,6 +496,56 @@ static void test_whole_rows_only(void **state)
 	file_is(path, ROW ROW "half a row\ntail");
 }
 
+static long file_size(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return (long)st.st_size;
+}
+
+/*
+ * Records go out in writes of up to 64 KiB, not stdio's 8 KiB default:
+ * into the page cache each write also zeroes the rest of its last block,
+ * so small writes cost the tracer dearly. Nothing reaches the file before
+ * 64 KiB wait, then whole rows of at most that; the same after a reopen.
+ */
+static void fills_64k(struct pt_outfile *of, const char *path)
+{
+	long before = file_size(path), rows = 60 * 1024 / (long)strlen(ROW);
+	long got;
+
+	write_rows(of, (int)rows);
+	assert_int_equal(file_size(path), before);
+	write_rows(of, (int)rows);
+	got = file_size(path) - before;
+	assert_true(got > 60 * 1024 && got <= 64 * 1024);
+	assert_int_equal(got % (long)strlen(ROW), 0);
+	assert_int_equal(pt_outfile_flush(of), 0);
+	assert_int_equal(file_size(path) - before, 2 * rows * (long)strlen(ROW));
+}
+
+static void test_batches_in_64k(void **state)
+{
+	char *path = in_dir("big.csv"), *old = in_dir("big.csv.1"), *out = in_dir("stdout");
+	struct pt_outfile of;
+	int fd;
+
+	(void)state;
+	assert_int_equal(pt_outfile_open(&of, path, 0), 0);
+	fills_64k(&of, path);
+	assert_int_equal(rename(path, old), 0);
+	assert_int_equal(pt_outfile_reopen(&of), 0);
+	fills_64k(&of, path);
+	assert_int_equal(pt_outfile_commit(&of), 0);
+	/* stdout redirected to a file goes the same way */
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(pt_outfile_fdopen(&of, fd, "stdout"), 0);
+	fills_64k(&of, out);
+	assert_int_equal(pt_outfile_commit(&of), 0);
+}
+
 /* Abort drops what stdio wrote by itself since the last boundary. */
 static void test_abort_cuts(void **state)
 {
@@ -617,6 +667,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dev_full_implicit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_efbig_cut_to_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whole_rows_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batches_in_64k, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_cuts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_rotated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_copytruncate, setup, teardown),

@@ -61,6 +61,7 @@ struct pt_outfile {
 	unsigned long long written;
 	unsigned long long pending;
 	size_t partial;		/* of a failed write: the bytes that landed */
+	char *iobuf;		/* fp's buffer: glibc would give a cookie stream 8 KiB */
 	char *carry;		/* a row's start, waiting for its newline */
 	size_t ncarry, carry_cap;
 	bool fresh;		/* empty when (re)opened: a CSV sink writes its header */

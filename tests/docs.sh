@@ -5,19 +5,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-n=0 failed=0
-check() {	# name, then a command that must succeed
-	local name=$1
-	shift
-	n=$((n + 1))
-	if out=$("$@" 2>&1); then
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name"
-		printf '%s\n' "$out" | sed 's/^/# /'
-	fi
-}
+# shellcheck source=tests/tap.sh
+. tests/tap.sh
 
 missing_in() {	# file, words...: print the words the file lacks
 	local file=$1 w rc=0
@@ -58,5 +47,4 @@ check "README documents every output field" missing_in README.md "${fields[@]/#/
 check "man page documents every output field" missing_in_man "${fields[@]}"
 check "README names both commands" missing_in README.md "make run" "make test"
 check ".ci/run calls make test" grep -q 'make test' .ci/run
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end

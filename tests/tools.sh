@@ -6,19 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-n=0 failed=0
-check() {	# name, then a command that must succeed
-	local name=$1
-	shift
-	n=$((n + 1))
-	if out=$("$@" 2>&1); then
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name"
-		printf '%s\n' "$out" | sed 's/^/# /'
-	fi
-}
+# shellcheck source=tests/tap.sh
+. tests/tap.sh
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -101,5 +90,4 @@ bench_runs() {
 STATS_BEFORE=$(</proc/sys/kernel/bpf_stats_enabled)
 check "tools/bench: one round of c1 gives a ratio and BPF time, and restores bpf_stats" bench_runs
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end

@@ -73,8 +73,7 @@ static int tt_print(struct ttab *t, FILE *out)
 			w[i % t->ncols] = len;
 	}
 	for (i = 0; !err && i < t->ncells; i += t->ncols) {
-		l.len = 0;
-		l.over = false;
+		pt_line_init(&l);
 		pt_line_puts(&l, "  ");
 		for (col = 0; col < t->ncols; col++) {
 			const char *c = t->cells[i + col];

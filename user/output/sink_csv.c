@@ -23,9 +23,10 @@ static const struct pt_row_shape *shape_of(const struct pt_sink *s)
 
 static int csv_open(struct pt_sink *s)
 {
-	struct pt_line l = { .len = 0 };
+	struct pt_line l;
 	int ret;
 
+	pt_line_init(&l);
 	pt_row_csv_header(&l, shape_of(s));
 	ret = csv_put_line(s, &l);
 	if (!ret)
@@ -35,8 +36,9 @@ static int csv_open(struct pt_sink *s)
 
 static int csv_put_row(struct pt_sink *s, const struct pt_row *r)
 {
-	struct pt_line l = { .len = 0 };
+	struct pt_line l;
 
+	pt_line_init(&l);
 	pt_row_csv(&l, r, s->csv_raw);
 	return csv_put_line(s, &l);
 }

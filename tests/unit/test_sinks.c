@@ -282,6 +282,16 @@ static void test_u64_dec(void **state)
 		if (strcmp(got, want))
 			fail_msg("%s, want %s", got, want);
 	}
+	/* each side of every power of ten: where the length changes */
+	for (uint64_t p = 10; p; p = p <= UINT64_MAX / 10 ? p * 10 : 0) {
+		for (uint64_t v = p - 1; v <= p; v++) {
+			size_t n = pt_u64_dec(got, v);
+
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+			assert_string_equal(got, want);
+			assert_int_equal(n, strlen(want));
+		}
+	}
 }
 
 static void test_own_words_plain(void **state)

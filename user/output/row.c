@@ -16,25 +16,39 @@ static const char digit_pairs[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
+/* the digits of n: at most 20 */
+static size_t dec_digits(uint64_t n)
+{
+	size_t len = 1;
+
+	while (n >= 10000) {
+		n /= 10000;
+		len += 4;
+	}
+	if (n >= 100)
+		len += n >= 1000 ? 3 : 2;
+	else if (n >= 10)
+		len++;
+	return len;
+}
+
+/* written in place from the last digit: no scratch copy (with one, the
+ * copy's memcpy call cost as much as the digits) */
 size_t pt_u64_dec(char *buf, uint64_t n)
 {
-	char tmp[20], *p = tmp + sizeof(tmp);
-	size_t len;
+	size_t len = dec_digits(n);
+	char *p = buf + len;
 
+	*p = '\0';
 	while (n >= 100) {
 		p -= 2;
 		memcpy(p, &digit_pairs[(n % 100) * 2], 2);
 		n /= 100;
 	}
-	if (n >= 10) {
-		p -= 2;
-		memcpy(p, &digit_pairs[n * 2], 2);
-	} else {
-		*--p = (char)('0' + n);
-	}
-	len = (size_t)(tmp + sizeof(tmp) - p);
-	memcpy(buf, p, len);
-	buf[len] = '\0';
+	if (n >= 10)
+		memcpy(p - 2, &digit_pairs[n * 2], 2);
+	else
+		p[-1] = (char)('0' + n);
 	return len;
 }
 

@@ -31,12 +31,12 @@ meta porttrace_args=-k connect,accept,close -o json
 meta tcplife=none
 meta workload=c2 churn_args=-t 2
 run wl=c2 round=1 tool=untraced conns=2000 rate=1000.0 accepts=2000 exchanges=- churn_cpu_us=20000
-run wl=c2 round=1 tool=porttrace conns=1000 rate=800.0 accepts=1000 exchanges=- churn_cpu_us=15000 tracer_ticks=1 hz=100 hwm_kb=15360 lag_s=0.1 bytes=100 events=4000 lost=0 json=4000 mine=4000 connect=1000 accept_ok=1000 close_client=1000 close_server=1000
+run wl=c2 round=1 tool=porttrace conns=1000 rate=800.0 accepts=1000 exchanges=- churn_cpu_us=15000 tracer_ticks=1 tracer_sys_ticks=1 hz=100 hwm_kb=15360 lag_s=0.1 bytes=100 events=4000 lost=0 json=4000 mine=4000 connect=1000 accept_ok=1000 close_client=1000 close_server=1000
 bpfrun wl=c2 round=1 tool=porttrace conns=500
 bpf wl=c2 round=1 tool=porttrace id=7 name=btf_inet_sock_set_state ns=2000000 cnt=3000 miss=0
 bpf wl=c2 round=1 tool=porttrace id=8 name=tp_exit_accept4 ns=500000 cnt=500 miss=0
 run wl=c2 round=2 tool=untraced conns=4000 rate=2000.0 accepts=4000 exchanges=- churn_cpu_us=40000
-run wl=c2 round=2 tool=porttrace conns=3000 rate=1500.0 accepts=3000 exchanges=- churn_cpu_us=36000 tracer_ticks=2 hz=100 hwm_kb=16384 lag_s=0.1 bytes=100 events=11999 lost=1 json=11999 mine=11999 connect=3000 accept_ok=3000 close_client=3000 close_server=2999
+run wl=c2 round=2 tool=porttrace conns=3000 rate=1500.0 accepts=3000 exchanges=- churn_cpu_us=36000 tracer_ticks=2 tracer_sys_ticks=1 hz=100 hwm_kb=16384 lag_s=0.1 bytes=100 events=11999 lost=1 json=11999 mine=11999 connect=3000 accept_ok=3000 close_client=3000 close_server=2999
 bpfrun wl=c2 round=2 tool=porttrace conns=400
 bpf wl=c2 round=2 tool=porttrace id=7 name=btf_inet_sock_set_state ns=1600000 cnt=2400 miss=0
 bpf wl=c2 round=2 tool=porttrace id=8 name=tp_exit_accept4 ns=400000 cnt=400 miss=0
@@ -47,12 +47,14 @@ report_main_row() {
 	local cells
 	python3 tools/bench.d/report.py "$TMP/raw" >"$TMP/out" || return 1
 	mapfile -t cells < <(row c2 porttrace <"$TMP/out")
-	# workload, run, conn/s, ratio, tracer CPU, churn +CPU, BPF ns/conn, RSS, lost, missing
+	# workload, run, conn/s, ratio, tracer CPU, of it kernel, churn +CPU,
+	# BPF ns/conn, RSS, lost, missing
 	expect ratio "${cells[3]}" "0.775 (0.750–0.800)" &&
 	expect "tracer CPU" "${cells[4]}" "8.33 (6.67–10.00)" &&
-	expect "BPF ns/conn (per BPF-run connection)" "${cells[6]}" "5,000 (5,000–5,000)" &&
-	expect RSS "${cells[7]}" "16.0" &&
-	expect missing "${cells[9]% |}" "1 (0.0%)"
+	expect "of it kernel" "${cells[5]}" "6.67 (3.33–10.00)" &&
+	expect "BPF ns/conn (per BPF-run connection)" "${cells[7]}" "5,000 (5,000–5,000)" &&
+	expect RSS "${cells[8]}" "16.0" &&
+	expect missing "${cells[10]% |}" "1 (0.0%)"
 }
 check "bench report: ratio, CPU, BPF time over its own run's connections, RSS, missing" report_main_row
 
@@ -63,13 +65,15 @@ report_per_program() {
 }
 check "bench report: per-program runs and time per BPF-run connection" report_per_program
 
-# a RAW from before BPF time had its own run: the rated run's connections
+# a RAW from before BPF time had its own run (and before the tracer's
+# stime was kept): the rated run's connections, and no kernel part
 report_old_raw() {
 	local cells
-	grep -v '^bpfrun ' "$TMP/raw" >"$TMP/raw.old"
+	grep -v '^bpfrun ' "$TMP/raw" | sed 's/ tracer_sys_ticks=[0-9]*//' >"$TMP/raw.old"
 	python3 tools/bench.d/report.py "$TMP/raw.old" >"$TMP/out" || return 1
 	mapfile -t cells < <(row c2 porttrace <"$TMP/out")
-	expect "BPF ns/conn" "${cells[6]}" "1,583 (667–2,500)"
+	expect "of it kernel" "${cells[5]}" "–" &&
+	expect "BPF ns/conn" "${cells[7]}" "1,583 (667–2,500)"
 }
 check "bench report: an older RAW divides by the rated run's connections" report_old_raw
 
@@ -80,8 +84,9 @@ bench_runs() {
 		{ tail -n 20 "$TMP/bench"; return 1; }
 	local cells
 	mapfile -t cells < <(row c1 porttrace <"$TMP/bench")
-	[[ ${cells[3]:-} =~ ^[0-9]\.[0-9]{3}$ && ${cells[6]:-} =~ ^[0-9,]+$ && ${cells[6]//,/} -gt 0 ]] ||
-		{ echo "no porttrace row with a ratio and BPF ns/conn:"; cat "$TMP/bench"; return 1; }
+	[[ ${cells[3]:-} =~ ^[0-9]\.[0-9]{3}$ && ${cells[5]:-} =~ ^[0-9]+\.[0-9]{2}$ &&
+	   ${cells[7]:-} =~ ^[0-9,]+$ && ${cells[7]//,/} -gt 0 ]] ||
+		{ echo "no porttrace row with a ratio, its kernel CPU and BPF ns/conn:"; cat "$TMP/bench"; return 1; }
 	grep -q '| c1 | porttrace | btf_inet_sock_set_state |' "$TMP/bench" ||
 		{ echo "no per-program row for inet_sock_set_state"; cat "$TMP/bench"; return 1; }
 	[[ $(</proc/sys/kernel/bpf_stats_enabled) == "$STATS_BEFORE" ]] ||

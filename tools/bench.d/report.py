@@ -203,12 +203,12 @@ def main():
     for wl in workloads:
         base = by.get((wl, "untraced"), {})
         rows.append([wl, "untraced", spread([r["rate"] for r in base.values()], f0),
-                     "1", "–", "–", "–", "–", "–", "–"])
+                     "1", "–", "–", "–", "–", "–", "–", "–"])
         for tool in tools:
             tr = by.get((wl, tool), {})
             if not tr:
                 continue
-            ratios, tcpu, extra, bns = [], [], [], []
+            ratios, tcpu, tsys, extra, bns = [], [], [], [], []
             lost = stats_lost = 0
             have_stats = False
             exp_sum = miss_sum = 0
@@ -219,6 +219,8 @@ def main():
                     ratios.append(r["rate"] / b["rate"])
                     extra.append(r["churn_cpu_us"] / n - b["churn_cpu_us"] / b["conns"])
                 tcpu.append(r["tracer_ticks"] / r["hz"] * 1e6 / n)
+                if "tracer_sys_ticks" in r:	# raw files before it had none
+                    tsys.append(r["tracer_sys_ticks"] / r["hz"] * 1e6 / n)
                 bns.append(bpf_round[(wl, tool, rnd)] / bconns(wl, tool, rnd))
                 lost += r.get("lost", 0)
                 if "stats_lost" in r:
@@ -239,15 +241,18 @@ def main():
                 miss_s = "n/a"
             rows.append([wl, tool,
                          spread([r["rate"] for r in tr.values()], f0),
-                         spread(ratios, f3), spread(tcpu, f2), spread(extra, f2),
+                         spread(ratios, f3), spread(tcpu, f2), spread(tsys, f2),
+                         spread(extra, f2),
                          spread(bns, f0), f"{rss:.1f}", lost_s, miss_s])
     print(table(["workload", "run", "conn/s", "ratio", "tracer CPU us/conn",
-                 "churn +CPU us/conn", "BPF ns/conn", "RSS MiB", "lost", "missing"],
-                rows, "llrrrrrrrr"))
+                 "of it kernel", "churn +CPU us/conn", "BPF ns/conn", "RSS MiB", "lost",
+                 "missing"],
+                rows, "llrrrrrrrrr"))
     print()
     print("Each cell: median over the rounds (min–max). ratio: traced / untraced of the "
           "same round. tracer CPU: its utime+stime over the run and until its output "
-          "stopped growing; churn +CPU: churn's own CPU per connection traced minus "
+          "stopped growing; of it kernel: the stime part (its writes, mostly copying "
+          "records into the page cache); churn +CPU: churn's own CPU per connection traced minus "
           "untraced (BPF programs run in its context); BPF ns: run time of the tracer's "
           "programs (kernel.bpf_stats_enabled) over a run of its own, a fresh tracer after "
           "each traced round, so the rated rounds run without the stats' clock reads; RSS: peak VmHWM; lost: porttrace's "
@@ -375,9 +380,11 @@ def main():
                            f3(r["rate"] / b["rate"]) if b and tool != "untraced" else "",
                            f2(r["churn_cpu_us"] / n)]
                     if tool == "untraced":
-                        row += [""] * 7
+                        row += [""] * 8
                     else:
                         row += [f2(r["tracer_ticks"] / r["hz"] * 1e6 / n),
+                                f2(r["tracer_sys_ticks"] / r["hz"] * 1e6 / n)
+                                if "tracer_sys_ticks" in r else "–",
                                 fmt_n(bpf_round[(wl, tool, rnd)] / bconns(wl, tool, rnd)),
                                 f"{r['hwm_kb'] / 1024:.1f}", f"{r['lag_s']:.1f}",
                                 f"{r['bytes'] / 1e6:,.0f}"]
@@ -400,8 +407,8 @@ def main():
         print()
         print(table(["workload", "round", "run", "connections", "conn/s",
                      "accepts / exchanges", "ratio", "churn CPU us/conn", "tracer CPU us/conn",
-                     "BPF ns/conn", "RSS MiB", "output lag s", "output MB", "lost",
-                     "records written/expected"], rows, "lrlrrrrrrrrrrrr"))
+                     "of it kernel", "BPF ns/conn", "RSS MiB", "output lag s", "output MB", "lost",
+                     "records written/expected"], rows, "lrlrrrrrrrrrrrrr"))
         print()
 
     print(TARGETS)

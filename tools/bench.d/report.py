@@ -391,7 +391,10 @@ def main():
                         if tool == "porttrace":
                             lost = f"{r.get('lost', 0)}"
                             if "lost_ringbuf" in r or "lost_recursion" in r:
-                                lost += f" (ring {r.get('lost_ringbuf', 0)}, recursion {r.get('lost_recursion', 0)})"
+                                lost += f" (ring {r.get('lost_ringbuf', 0)}, recursion {r.get('lost_recursion', 0)}"
+                                if "lost_state" in r:	# raw files before them had neither
+                                    lost += f", state {r['lost_state']}, unseen closes {r.get('lost_unseen', 0)}"
+                                lost += ")"
                             if "stats_lost" in r:
                                 lost += f" stats {r['stats_lost']}"
                             if kinds is not None:

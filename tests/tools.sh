@@ -103,4 +103,29 @@ bench_runs() {
 STATS_BEFORE=$(</proc/sys/kernel/bpf_stats_enabled)
 check "tools/bench: one round of c1 gives a ratio and BPF time, and restores bpf_stats" bench_runs
 
+# A round that loses records: porttrace, with a 64 KiB ring, is stopped
+# (SIGSTOP) from when it says it is tracing until the load is over, so the
+# ring fills. The round's losses keep their cause, and BENCH_KEEP_LOSSES
+# keeps its output.
+bench_keeps_losses() {
+	cat >"$TMP/stopped-porttrace" <<EOF
+#!/usr/bin/env bash
+me=\$\$
+( err=\$(readlink /proc/\$me/fd/2)
+  for i in \$(seq 100); do grep -qs '^porttrace: tracing' "\$err" && break; sleep 0.05; done
+  kill -STOP \$me; sleep 2.5; kill -CONT \$me ) &
+exec "$PWD/porttrace" "\$@" --ring-size 64
+EOF
+	chmod +x "$TMP/stopped-porttrace"
+	PORTTRACE=$TMP/stopped-porttrace BENCH_KEEP_LOSSES=$TMP/kept BENCH_TCPLIFE=no \
+		tools/bench -w c1 -r 1 -d 1 -v >"$TMP/bench" 2>&1 || { tail -n 20 "$TMP/bench"; return 1; }
+	[[ -s $TMP/kept/c1-1.json && -s $TMP/kept/c1-1.err ]] ||
+		{ echo "no kept output:"; ls -l "$TMP/kept"; return 1; }
+	grep -qE 'lost \(ring buffer full: [1-9]' "$TMP/kept/c1-1.err" ||
+		{ echo "kept stderr has no ring losses:"; tail -n 3 "$TMP/kept/c1-1.err"; return 1; }
+	grep -qE '^\| c1 \| 1 \| porttrace \|.*\| [1-9][0-9]* \(ring [1-9][0-9]*, recursion [0-9]+, state 0, unseen closes [0-9]+\) ' "$TMP/bench" ||
+		{ echo "no raw round with its ring losses:"; grep -F '| c1 | 1 |' "$TMP/bench"; return 1; }
+}
+check "tools/bench: a round that lost records keeps its causes, and BENCH_KEEP_LOSSES its output" bench_keeps_losses
+
 tap_end

@@ -376,10 +376,16 @@ stop_pt()
 	check_exit "$name" "$rc"
 }
 
-# check_exit NAME RC: exit 0, summary line with 0 lost
+# check_exit NAME RC: exit 0, summary line with 0 lost. The programs are
+# global: a tracepoint run the kernel skipped (a softirq nested in a run on
+# the same CPU) may be any socket's on this host, and porttrace counts it
+# whether or not a record of it was recovered (an upper bound). Losses that
+# are all such skips are noted, not failed: each test checks its own
+# records one by one, so a record of its flow that a skip cost fails there.
+# A full ring, state or an unseen close always fails.
 check_exit()
 {
-	local name=$1 rc=$2
+	local name=$1 rc=$2 lost skipped
 	[[ $rc == 0 ]] || fail "porttrace exit status: expected 0, got $rc" \
 		"stderr: $(head -c 2000 "$T/$name.err")"
 	PT_SUMMARY=$(grep -E '^porttrace: [0-9]+ events, [0-9]+ lost' "$T/$name.err" | tail -1)
@@ -387,7 +393,13 @@ check_exit()
 		fail "no 'porttrace: N events, M lost' summary on stderr" \
 			"stderr: $(head -c 2000 "$T/$name.err")"
 	elif [[ -z ${ALLOW_LOST:-} ]] && ! [[ $PT_SUMMARY =~ ,\ 0\ lost ]]; then
-		fail "events lost: $PT_SUMMARY"
+		[[ $PT_SUMMARY =~ ,\ ([0-9]+)\ lost ]] && lost=${BASH_REMATCH[1]}
+		[[ $PT_SUMMARY =~ kernel\ skipped:\ ([0-9]+) ]] && skipped=${BASH_REMATCH[1]}
+		if [[ -n ${lost:-} && ${lost} == "${skipped:-}" ]]; then
+			note "all lost to counted kernel skips (records checked one by one): $PT_SUMMARY"
+		else
+			fail "events lost: $PT_SUMMARY"
+		fi
 	fi
 }
 

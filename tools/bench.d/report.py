@@ -111,6 +111,11 @@ def spread(vals, f):
     return f"{f(med)} ({f(min(vals))}–{f(max(vals))})"
 
 
+def us_per_conn(r, key):
+    """a run's tracer CPU in clock ticks (r[key]) as µs per connection"""
+    return r[key] / r["hz"] * 1e6 / r["conns"]
+
+
 def f2(x):
     return f"{x:.2f}"
 
@@ -218,9 +223,9 @@ def main():
                     b = base[rnd]
                     ratios.append(r["rate"] / b["rate"])
                     extra.append(r["churn_cpu_us"] / n - b["churn_cpu_us"] / b["conns"])
-                tcpu.append(r["tracer_ticks"] / r["hz"] * 1e6 / n)
+                tcpu.append(us_per_conn(r, "tracer_ticks"))
                 if "tracer_sys_ticks" in r:	# raw files before it had none
-                    tsys.append(r["tracer_sys_ticks"] / r["hz"] * 1e6 / n)
+                    tsys.append(us_per_conn(r, "tracer_sys_ticks"))
                 bns.append(bpf_round[(wl, tool, rnd)] / bconns(wl, tool, rnd))
                 lost += r.get("lost", 0)
                 if "stats_lost" in r:
@@ -382,8 +387,8 @@ def main():
                     if tool == "untraced":
                         row += [""] * 8
                     else:
-                        row += [f2(r["tracer_ticks"] / r["hz"] * 1e6 / n),
-                                f2(r["tracer_sys_ticks"] / r["hz"] * 1e6 / n)
+                        row += [f2(us_per_conn(r, "tracer_ticks")),
+                                f2(us_per_conn(r, "tracer_sys_ticks"))
                                 if "tracer_sys_ticks" in r else "–",
                                 fmt_n(bpf_round[(wl, tool, rnd)] / bconns(wl, tool, rnd)),
                                 f"{r['hwm_kb'] / 1024:.1f}", f"{r['lag_s']:.1f}",

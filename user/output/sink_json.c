@@ -30,7 +30,6 @@ static int json_write_row(struct pt_sink *s, const struct pt_row *r)
 	struct pt_line l;
 
 	pt_line_init(&l);
-
 	pt_row_json(&l, r);
 	return json_put_line(s, &l);
 }

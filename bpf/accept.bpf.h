@@ -93,12 +93,12 @@ static __always_inline struct listener_info *accept_evidence(struct accept_claim
  * its close record is owed, and the evidence. An acceptor's, or the holder
  * found at start (inventory.bpf.h).
  */
-static __always_inline void claim_init(struct accept_claim *c, const struct tuple_key *tk)
+static __always_inline void claim_init(struct accept_claim *c, const struct tuple_key *tk,
+				       const struct sock *sk, const bool btf)
 {
 	c->ts = bpf_ktime_get_ns();
-	c->netns = tk->netns;
-	c->client_port = tk->client_port;
-	c->server_port = tk->server_port;
+	c->tuple = *tk;
+	c->rflags = sk_range(sk, tk, &c->eph_lo, &c->eph_hi, btf);
 	c->owes = close_wanted(&c->proc, tk);
 	accept_evidence(c, tk);
 }
@@ -112,13 +112,17 @@ static __always_inline void emit_accept(const struct sock *sk, const struct tupl
 	if (!record_wanted(PT_EV_ACCEPT, PT_PROTO_TCP, flow_family(tk->client_addr), p,
 			   tk->netns, tk->client_port, tk->server_port))
 		return;
-	e = event_new(PT_EV_ACCEPT, PT_PROTO_TCP, PT_SIDE_SERVER, tk, sk, btf);
+	/* the socket's range and reserved ports: read once, into the claim */
+	e = event_new(PT_EV_ACCEPT, PT_PROTO_TCP, PT_SIDE_SERVER, tk, NULL, btf);
 	if (!e)
 		return;
 	event_proc(e, p, attribution);
 	e->family = flow_family(tk->client_addr);
+	e->eph_lo = c->eph_lo;
+	e->eph_hi = c->eph_hi;
+	e->sock_id = (__u64)sk;
 	e->result = result;
-	e->flags |= flags | (c->peer_local ? PT_F_PEER_LOCAL : 0);
+	e->flags |= flags | c->rflags | (c->peer_local ? PT_F_PEER_LOCAL : 0);
 	e->client_origin = c->client_origin;
 	e->client_src = c->client_src;
 	e->server_origin = c->server_origin;
@@ -134,14 +138,17 @@ static __always_inline void emit_accept(const struct sock *sk, const struct tupl
 static __always_inline bool claim_matches(const struct accept_claim *c, __u32 netns,
 					  __u16 cport, __u16 sport)
 {
-	return c->netns == netns && c->client_port == cport &&
-	       (c->server_port == sport || !c->server_port || !sport);
+	return c->tuple.netns == netns && c->tuple.client_port == cport &&
+	       (c->tuple.server_port == sport || !c->tuple.server_port || !sport);
 }
 
 static __always_inline bool claim_is_for(const struct accept_claim *c, const struct tuple_key *tk)
 {
 	return claim_matches(c, tk->netns, tk->client_port, tk->server_port);
 }
+
+/* close.bpf.h: an earlier socket's claim, still owed */
+static __always_inline void claim_unseen(const struct accept_claim *c, __u64 key);
 
 /* close.bpf.h: an accepted child's close record */
 static __always_inline void child_closed(const struct sock *sk, __u16 family,
@@ -194,20 +201,22 @@ static __noinline int on_accepted(const struct sock *sk, __u8 flags, const bool 
 		__u16 e = KREAD(btf, sk->sk_err, sk, sk_err);
 
 		proc_read(&c.proc);
-		claim_init(&c, &tk);
+		claim_init(&c, &tk, sk, btf);
 		emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, e ? e : ECONNRESET, flags, btf);
 		/* its tombstone, for a run of its CLOSE still to come (the
 		 * skipped one's tcp_destroy_sock, a second CLOSE from
 		 * tcp_close()): reported already (on_child_died) */
 		c.owes = 0;
 		c.died = 1;
+		if (cur)	/* an earlier socket's, at this address */
+			claim_unseen(cur, key);
 		insert_counted(&accepts, &key, &c, BPF_ANY);
 		return 0;
 	}
 	/* a process the filters exclude still claims it: its records are
 	 * filtered where they are made, and the claim keeps the close quiet */
 	proc_read(&c.proc);
-	claim_init(&c, &tk);
+	claim_init(&c, &tk, sk, btf);
 
 	err = bpf_map_update_elem(&accepts, &key, &c, BPF_NOEXIST);
 	if (err == -EEXIST) {
@@ -229,8 +238,10 @@ static __noinline int on_accepted(const struct sock *sk, __u8 flags, const bool 
 			child_closed(sk, family, &st, &c, 0, false);
 			return 0;
 		}
-		/* a claim left by an earlier socket at this address (its close
-		 * never ran porttrace: still owed, counted when tracing stops) */
+		/* a claim left by an earlier socket at this address: if still
+		 * owed, the kernel never ran porttrace for its close */
+		if (cur)
+			claim_unseen(cur, key);
 		err = insert_counted(&accepts, &key, &c, BPF_ANY);
 	} else if (err) {
 		/* no claim: this record still goes out, its close will lack it */
@@ -269,9 +280,7 @@ static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
 		c.died = 1;
 	}
 	c.ts = bpf_ktime_get_ns();
-	c.netns = tk.netns;
-	c.client_port = tk.client_port;
-	c.server_port = tk.server_port;
+	c.tuple = tk;
 	ret = bpf_map_update_elem(&accepts, &key, &c, BPF_NOEXIST);
 	if (ret == -EEXIST) {
 		struct accept_claim *cur = bpf_map_lookup_elem(&accepts, &key);
@@ -285,13 +294,17 @@ static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
 			if (cur->died && cur->ts >= st->start_ns)
 				return true;
 		}
-		/* a claim of an earlier socket at this address is nobody's */
+		/* a claim of an earlier socket at this address is nobody's;
+		 * if still owed, its close never ran porttrace */
+		if (cur)
+			claim_unseen(cur, key);
 		ret = bpf_map_update_elem(&accepts, &key, &c, BPF_ANY);
 	}
 	if (ret)	/* no room for the claim: an accept() may report it again */
 		count(PT_CNT_LOST_STATE);
 	if (c.closed)
 		return true;
+	c.rflags = sk_range(sk, &tk, &c.eph_lo, &c.eph_hi, btf);
 	li = accept_evidence(&c, &tk);
 	if (li)
 		emit_accept(sk, &tk, &c, &li->proc, PT_ATTR_LISTENER, err ? err : ECONNRESET, 0, btf);

@@ -171,7 +171,8 @@ static __always_inline void inventory_child(struct pt_event *e, const struct soc
 	st->tuple.client_port = tk.client_port;
 	st->tuple.server_port = tk.server_port;
 	c.proc = *p;
-	claim_init(&c, &tk);
+	c.owner = 1;
+	claim_init(&c, &tk, sk, false);
 	if (!insert_counted(&accepts, &key, &c, BPF_ANY) && c.owes)
 		count(PT_CNT_CLOSE_OWED);
 

@@ -251,6 +251,27 @@ int iter_owed(struct bpf_iter__tcp *ctx)
 	return 0;
 }
 
+static long unseen_claim(struct bpf_map *map, __u64 *key, struct accept_claim *c, void *ctx)
+{
+	owed_unseen(key, c);
+	return 0;
+}
+
+/*
+ * Run by hand once iter_owed has walked every namespace, in porttrace's
+ * own: at the end of its walk (no socket), every claim still owed in a
+ * walked namespace is a close the kernel never ran porttrace for; its
+ * record comes now (claim_unseen). (An iter/tcp, not iter/bpf_map_elem:
+ * some kernels refuse map element iterators.)
+ */
+SEC("iter/tcp")
+int iter_unseen(struct bpf_iter__tcp *ctx)
+{
+	if (!ctx->sk_common)
+		bpf_for_each_map_elem(&accepts, unseen_claim, NULL, 0);
+	return 0;
+}
+
 SEC("iter/task_file")
 int iter_listeners(struct bpf_iter__task_file *ctx)
 {

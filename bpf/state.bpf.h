@@ -92,17 +92,23 @@ struct accept_claim {
 	struct proc_info proc;	/* the acceptor */
 	__u64 ts;		/* when accepted, or when it died */
 	__u64 start_ns;		/* closed: the child's handshake */
-	__u32 netns;
-	__u16 client_port;
-	__u16 server_port;
+	/* the flow, whole: a close the kernel never ran porttrace for is
+	 * reported from here once the socket is gone (claim_unseen) */
+	struct tuple_key tuple;
+	__u16 eph_lo, eph_hi;	/* the socket's ephemeral range, as a record has it */
+	__u8 rflags;		/* PT_F_*_RESERVED */
+	__u8 owner;		/* proc is the holder found at start (inventory) */
 	__u8 died;		/* died in the accept queue: reported as such */
 	__u8 closed;		/* accepted, but closed before the acceptor's
 				 * syscall exit ran: the acceptor reports both */
 	__u8 closed_first;
 	__u8 client_origin, client_src, server_origin, server_src;
 	__u8 peer_local;
-	__u8 owes;		/* its close record is wanted: PT_CNT_CLOSE_OWED */
+	__u8 owes;		/* its close record is wanted: PT_CNT_CLOSE_OWED;
+				 * OWES_OPEN once iter_owed found it open */
 };
+
+#define OWES_OPEN	2
 
 #define CALL_CONNECT	1
 #define CALL_FD		2	/* accept(), bind(), listen(): the fd argument */
@@ -238,6 +244,8 @@ const volatile char targ_comm[PT_COMM_LEN] = {};
 const volatile __u8 targ_classic = 0;
 /* force a consumer wakeup once this much data waits in the ring */
 const volatile __u64 wakeup_bytes = 2 << 20;
+/* tests only: the kernel's uncounted skips, made to order (loader.c) */
+const volatile __u8 targ_fault_unseen = 0;
 
 #define WANT(kind)	(targ_kinds & PT_KIND_BIT(kind))
 
@@ -451,6 +459,21 @@ static __always_inline struct task_call *call_get(bool create)
 
 /* ---- the event builder -------------------------------------------------- */
 
+/* what a record says of its socket: the ephemeral range in force, and
+ * whether either port is reserved (PT_F_*_RESERVED, returned) */
+static __always_inline __u8 sk_range(const struct sock *sk, const struct tuple_key *tk,
+				     __u16 *lo, __u16 *hi, const bool btf)
+{
+	__u8 flags = 0;
+
+	sk_ephemeral_range(sk, lo, hi, btf);
+	if (sk_port_reserved(sk, tk->client_port, btf))
+		flags |= PT_F_CLIENT_RESERVED;
+	if (sk_port_reserved(sk, tk->server_port, btf))
+		flags |= PT_F_SERVER_RESERVED;
+	return flags;
+}
+
 /*
  * Fill a record's common part from the flow: kind, family, protocol, side,
  * ends, namespace and (for a socket) the ephemeral range in force and
@@ -471,11 +494,7 @@ static __always_inline void event_fill(struct pt_event *e, __u8 kind, __u8 proto
 	__builtin_memcpy(e->server_addr, tk->server_addr, 16);
 	e->family = flow_family(tk->server_addr);
 	if (sk) {
-		sk_ephemeral_range(sk, &e->eph_lo, &e->eph_hi, btf);
-		if (sk_port_reserved(sk, e->client_port, btf))
-			e->flags |= PT_F_CLIENT_RESERVED;
-		if (sk_port_reserved(sk, e->server_port, btf))
-			e->flags |= PT_F_SERVER_RESERVED;
+		e->flags |= sk_range(sk, tk, &e->eph_lo, &e->eph_hi, btf);
 		e->sock_id = (__u64)sk;
 	}
 }

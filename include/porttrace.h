@@ -93,6 +93,12 @@ enum pt_side {
 #define PT_F_CLOSED_FIRST_LOCAL	0x40	/* close: this socket's side ended the flow first */
 #define PT_F_CLOSED_FIRST_PEER	0x80	/* close: the other side ended it first */
 
+/* xflags */
+#define PT_X_UNSEEN		0x01	/* close: the kernel ran none of porttrace's
+					 * programs when it ended; found later, gone
+					 * (PT_F_LATE too): when it ended, its bytes and
+					 * who closed first are unknown */
+
 /*
  * One record per event. Addresses are always 16 bytes: IPv4 (and IPv4-mapped
  * IPv6) as ::ffff:a.b.c.d, so both families share one layout. For listen and
@@ -124,7 +130,8 @@ struct pt_event {
 	__u16 result;		/* connect: 0, errno or PT_RESULT_*; close: sk_err */
 	__u8 side;		/* enum pt_side */
 	__u8 flags;		/* PT_F_* */
-	__u32 __pad;
+	__u8 xflags;		/* PT_X_* */
+	__u8 __pad[3];
 	__u64 latency_ns;	/* connect: from connect() to the outcome */
 	__u64 duration_ns;	/* close: from connect()/accept() to close */
 	__u64 tx_bytes;		/* close: bytes acked by the peer */
@@ -153,6 +160,9 @@ enum pt_counter {
 	 * kernel never ran porttrace's programs for. */
 	PT_CNT_CLOSE_OWED,
 	PT_CNT_CLOSE_PAID,
+	/* Of those paid, the closes the kernel ran no program for, reported
+	 * when porttrace found the socket gone (PT_X_UNSEEN) */
+	PT_CNT_CLOSE_FOUND,
 	PT_CNT_MAX,
 };
 

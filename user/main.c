@@ -369,6 +369,10 @@ static int finish(struct pt_tracer *t, struct run *r)
 			(unsigned long long)st.lost_state,
 			(unsigned long long)st.lost_recursion,
 			(unsigned long long)st.lost_unseen);
+	if (st.found_unseen)
+		fprintf(stderr, "; %llu closes reported late, with no bytes or duration: "
+			"the kernel ran no porttrace program when they ended",
+			(unsigned long long)st.found_unseen);
 	fputc('\n', stderr);
 	return err ? err : file_err;
 }

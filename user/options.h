@@ -83,6 +83,9 @@ struct pt_options {
 	unsigned long scan_ports;	/* port-scan threshold: distinct closed ports */
 	unsigned long scan_window;	/* ... within this many seconds */
 	bool verbose;
+	/* PORTTRACE_FAULT=unseen-close, for tests: no run of porttrace's sees
+	 * a server side end, as in the skips some kernels do not count */
+	bool fault_unseen;
 	char err[256];		/* why parsing failed, one line */
 };
 

@@ -207,6 +207,10 @@ void pt_record_from_flow(struct pt_record *r, const struct pt_flow *f)
 		/* close carries sk_err: 0 is an ordinary end, not an outcome */
 		if (e->result)
 			set_text(r, PT_FLD_RESULT, pt_result_str(e->result));
+		/* an end no run of porttrace saw, found later: how long, how
+		 * much and who closed first are unknown */
+		if (e->xflags & PT_X_UNSEEN)
+			break;
 		/* open before the start: how long is unknown */
 		if (!(e->flags & PT_F_INVENTORY))
 			set_u64(r, PT_FLD_DURATION_MS, e->duration_ns / 1000000);

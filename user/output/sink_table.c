@@ -227,7 +227,8 @@ static int write_lifetime(struct pt_sink *s, const struct pt_flow *f)
 	if (pt_has_client(e))
 		endpoint(client, sizeof(client), f->client_addr, e->client_port);
 	endpoint(server, sizeof(server), f->server_addr, e->server_port);
-	if (e->kind == PT_EV_CLOSE) {
+	/* an end no run of porttrace saw: bytes and duration unknown */
+	if (e->kind == PT_EV_CLOSE && !(e->xflags & PT_X_UNSEEN)) {
 		bytes_short(tx, sizeof(tx), e->tx_bytes);
 		bytes_short(rx, sizeof(rx), e->rx_bytes);
 		/* a flow open before the start: its duration is unknown */

@@ -51,6 +51,9 @@ struct pt_stats {
 	uint64_t lost_state;		/* per-socket state or a keyed map insert failed */
 	uint64_t lost_recursion;
 	uint64_t lost_unseen;		/* closes the kernel never ran porttrace for */
+	/* not lost: such closes of accepted connections, reported late from
+	 * their claims (PT_X_UNSEEN) */
+	uint64_t found_unseen;
 };
 
 const char *pt_kind_str(unsigned int kind);

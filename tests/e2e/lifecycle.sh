@@ -363,7 +363,7 @@ t_uring_multishot()
 	sleep 0.3
 	stop_pt pt
 	expect_total "$OUT" $n '.kind == "accept"'
-	expect_total "$OUT" $((4 * n))
+	expect_total "$OUT" $((3 * n))
 	for cp in $CLI_SPORTS; do
 		expect_one "$OUT" "multishot accept" ".kind == \"accept\" and .client_port == $cp" \
 			proto=tcp family=ipv4 side=server "${COMMON[@]}" pid="$SRV_PID" \
@@ -658,6 +658,52 @@ t_close_bytes()
 	expect_one "$OUT" "--lifetime" true "${want[@]}" side=client pid="$CLI_PID" \
 		evidence="$EV_C" tx_bytes=100000 rx_bytes=250000
 	check_jq "$REC" "--lifetime" "$dur"
+}
+
+# Some kernels skip porttrace's runs without counting them; in the churn it
+# was always a server side's end (doc/kernel-side.md). PORTTRACE_FAULT=
+# unseen-close makes every server side end so. 300 connections, the server
+# closing first: each server close still comes, late, from its acceptor's
+# claim - when a new socket takes the freed one's address (the slab hands
+# freed sockets out again at once), or when tracing stops - with the
+# server's pid and ports, and duration, bytes and closed_first null; nothing
+# is lost, and the summary says how many came so.
+t_close_unseen()
+{
+	local r n=300 cond first_late last_connect
+	new_ns || return
+	r=$(ns_range)
+	peer_common
+	PORTTRACE_FAULT=unseen-close start_pt pt -o json -k connect,close || return
+	start_server srv -p 9925 -n $n || return
+	run_client cli -k $n -c 127.0.0.1 -p 9925 || return
+	wait_server srv
+	wait_recs "$T/pt.out" $((2 * n)) '.side == "client"'
+	stop_pt pt
+	OUT=$T/pt.out
+	expect_total "$OUT" $((3 * n))
+	expect_one "$OUT" "server close" ".side == \"server\" and .client_port == $CLI_SPORT" \
+		kind=close proto=tcp family=ipv4 "${COMMON[@]}" pid="$SRV_PID" client_addr=127.0.0.1 \
+		client_port="$CLI_SPORT" client_port_class=ephemeral server_addr=127.0.0.1 \
+		server_port=9925 server_port_class=static flow_class=ephemeral-to-static \
+		ephemeral_range="$r" evidence="$EV_A" result=null latency_us=null duration_ms=null \
+		tx_bytes=null rx_bytes=null closed_first=null bound=null
+	cond=".kind == \"close\" and .side == \"server\" and .pid == $SRV_PID and .duration_ms == null"
+	cond+=" and .tx_bytes == null and .rx_bytes == null and .closed_first == null"
+	expect_total "$OUT" $n "$cond"
+	# one for each of the client's ports
+	[[ $(ns_recs "$OUT" '.kind == "close" and .side == "server"' | jq -r .client_port | sort -u |
+		tr '\n' ' ') == $(tr ' ' '\n' <<<"$CLI_SPORTS" | grep . | sort -u | tr '\n' ' ') ]] ||
+		fail "server closes: not one for each client port"
+	# the client's side is seen as ever
+	expect_total "$OUT" $n '.kind == "close" and .side == "client" and .duration_ms != null and .closed_first == "server"'
+	[[ $PT_SUMMARY == *", 0 lost; $n closes reported late, with no bytes or duration"* ]] ||
+		fail "summary: expected 0 lost and $n closes reported late, got: $PT_SUMMARY"
+	# found while tracing, at an address taken again: before the last connect
+	first_late=$(grep -n '"kind":"close".*"side":"server"' "$OUT" | head -1 | cut -d: -f1)
+	last_connect=$(grep -n '"kind":"connect"' "$OUT" | tail -1 | cut -d: -f1)
+	((${first_late:-0} > 0 && first_late < ${last_connect:-0})) ||
+		fail "no server close found before tracing stopped (first at line ${first_late:-none}, last connect at ${last_connect:-none})"
 }
 
 # held_connection PORT REQ:RESP: a server on PORT and a client connected to
@@ -1080,6 +1126,7 @@ TESTS=(
 	"t_listen_unlisten|listen and unlisten records: bound port static, port 0 ephemeral, IPv6"
 	"t_listen_autobind|listen() without bind(): listen/unlisten carry the kernel's port; flows classified by listener"
 	"t_close_bytes|close records: exact bytes per side, duration, client closed first; --lifetime once"
+	"t_close_unseen|server ends no run of porttrace saw: each close reported late from its claim, bytes and duration null, 0 lost"
 	"t_open_at_start|a connection open before the start: --connections lists both ends; its close records name the owners, duration null"
 	"t_open_at_start_cgroup|the same with --cgroup: a holder is judged by its own cgroup, for the --connections row and the close record"
 	"t_reset_record|-k reset: a SYN to a closed port gives one reset record without a process"

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
@@ -184,6 +185,27 @@ static void test_errors(void **state)
 	assert_string_equal(o.err, "unexpected argument 'extra'; see porttrace --help");
 }
 
+/* PORTTRACE_FAULT, for the tests: unseen-close or nothing; else refused */
+static void test_fault(void **state)
+{
+	struct pt_options o;
+	(void)state;
+
+	unsetenv("PORTTRACE_FAULT");
+	assert_int_equal(PARSE(&o, "-v"), PT_OPTS_OK);
+	assert_false(o.fault_unseen);
+	setenv("PORTTRACE_FAULT", "unseen-close", 1);
+	assert_int_equal(PARSE(&o, "-v"), PT_OPTS_OK);
+	assert_true(o.fault_unseen);
+	setenv("PORTTRACE_FAULT", "unseen", 1);
+	assert_int_equal(PARSE(&o, "-v"), -EINVAL);
+	assert_string_equal(o.err, "unknown PORTTRACE_FAULT 'unseen': tests set unseen-close or nothing");
+	setenv("PORTTRACE_FAULT", "", 1);
+	assert_int_equal(PARSE(&o, "-v"), PT_OPTS_OK);
+	assert_false(o.fault_unseen);
+	unsetenv("PORTTRACE_FAULT");
+}
+
 /* one mode per run: a second is refused, naming both; the same twice is fine */
 static void test_modes(void **state)
 {
@@ -256,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_fault),
 		cmocka_unit_test(test_numbers),
 	};
 

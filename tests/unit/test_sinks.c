@@ -893,6 +893,33 @@ static void test_csv_rows(void **state)
 		   "2000000,,,1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=,1\r\n");
 }
 
+/*
+ * A close no run of porttrace saw, made up later from its acceptor's claim
+ * (PT_X_UNSEEN): duration, bytes and the first closer are unknown, null in
+ * JSON and empty in CSV, whatever the record's own numbers and flags say.
+ */
+static void test_unseen_close(void **state)
+{
+	struct pt_event e;
+	struct pt_flow f;
+	char *out;
+
+	(void)state;
+	make_close(&e, &f);
+	e.flags |= PT_F_LATE;
+	e.xflags = PT_X_UNSEEN;
+	out = render_flow(&pt_sink_json_ops, &f);
+	assert_non_null(strstr(out, ",\"attribution\":\"syscall\",\"result\":null,"
+				    "\"latency_us\":null,\"duration_ms\":null,\"tx_bytes\":null,"
+				    "\"rx_bytes\":null,\"closed_first\":null,\"bound\":null,"));
+	free(out);
+	csv_is(&f, T_TIME ",close,tcp,ipv4,client,4242,curl,,1000,7654,,"
+		   "4026531840,10.0.0.1,40000,ephemeral,10.0.0.2,443,static,"
+		   "ephemeral-to-static,32768-60999,"
+		   "client=socket server=listener,syscall,,,,,,"
+		   ",,1:UWHKJ/x6OQ1YiVv4rIl0t3yhjg8=,1\r\n");
+}
+
 static void test_csv_stats(void **state)
 {
 	struct pt_stats st;
@@ -1686,6 +1713,7 @@ int main(void)
 		cmocka_unit_test(test_json_close),
 		cmocka_unit_test(test_thread_field),
 		cmocka_unit_test(test_json_close_reset),
+		cmocka_unit_test(test_unseen_close),
 		cmocka_unit_test(test_json_hostile_comm),
 		cmocka_unit_test(test_csv_raw),
 		cmocka_unit_test(test_json_stats),

@@ -24,7 +24,7 @@ INCLUDES := -I$(OUTPUT) -Iinclude $(addprefix -I,$(USER_DIRS))
 CFLAGS   ?= -g -O2
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	    -DPORTTRACE_VERSION='"$(VERSION)"' $(INCLUDES) $(LIBBPF_CFLAGS)
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I. -Iinclude -Ibpf
 
 # every user-space unit but main.c; unit tests link against these

@@ -71,7 +71,7 @@ static __always_inline struct listener_info *accept_evidence(struct accept_claim
 	if (pi) {
 		c->client_origin = pi->origin;
 		c->client_src = PT_SRC_PEER;
-		c->peer_local = 1;
+		c->flags |= PT_F_PEER_LOCAL;
 		bpf_map_delete_elem(&peers, tk);
 		return li;
 	}
@@ -82,7 +82,7 @@ static __always_inline struct listener_info *accept_evidence(struct accept_claim
 	if (pi) {
 		c->client_origin = pi->origin;
 		c->client_src = PT_SRC_PEER;
-		c->peer_local = 1;
+		c->flags |= PT_F_PEER_LOCAL;
 		bpf_map_delete_elem(&xpeers, &any);
 	}
 	return li;
@@ -98,7 +98,7 @@ static __always_inline void claim_init(struct accept_claim *c, const struct tupl
 {
 	c->ts = bpf_ktime_get_ns();
 	c->tuple = *tk;
-	c->rflags = sk_range(sk, tk, &c->eph_lo, &c->eph_hi, btf);
+	c->flags = sk_range(sk, tk, &c->eph_lo, &c->eph_hi, btf);
 	c->owes = close_wanted(&c->proc, tk);
 	accept_evidence(c, tk);
 }
@@ -122,7 +122,7 @@ static __always_inline void emit_accept(const struct sock *sk, const struct tupl
 	e->eph_hi = c->eph_hi;
 	e->sock_id = (__u64)sk;
 	e->result = result;
-	e->flags |= flags | c->rflags | (c->peer_local ? PT_F_PEER_LOCAL : 0);
+	e->flags |= flags | (c->flags & ~PT_F_INVENTORY);
 	e->client_origin = c->client_origin;
 	e->client_src = c->client_src;
 	e->server_origin = c->server_origin;
@@ -148,7 +148,7 @@ static __always_inline bool claim_is_for(const struct accept_claim *c, const str
 }
 
 /* close.bpf.h: an earlier socket's claim, still owed */
-static __always_inline void claim_unseen(const struct accept_claim *c, __u64 key);
+static __always_inline void claim_unseen(struct accept_claim *c, __u64 key);
 
 /* close.bpf.h: an accepted child's close record */
 static __always_inline void child_closed(const struct sock *sk, __u16 family,
@@ -304,7 +304,7 @@ static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
 		count(PT_CNT_LOST_STATE);
 	if (c.closed)
 		return true;
-	c.rflags = sk_range(sk, &tk, &c.eph_lo, &c.eph_hi, btf);
+	c.flags = sk_range(sk, &tk, &c.eph_lo, &c.eph_hi, btf);
 	li = accept_evidence(&c, &tk);
 	if (li)
 		emit_accept(sk, &tk, &c, &li->proc, PT_ATTR_LISTENER, err ? err : ECONNRESET, 0, btf);

@@ -124,8 +124,7 @@ static __always_inline void child_closed(const struct sock *sk, __u16 family,
 			 (st ? st->tuple.server_port : 0);
 	sk_addrs(sk, family, tk.server_addr, tk.client_addr, btf);
 	a.flags = (st ? st->closed_first : 0) | late;
-	if (c->peer_local)
-		a.flags |= PT_F_PEER_LOCAL;
+	a.flags |= c->flags & PT_F_PEER_LOCAL;
 	emit_close(sk, &a, btf);
 }
 
@@ -155,11 +154,15 @@ static __always_inline struct accept_claim *claim_of(const struct sock *sk,
  * now, from the claim, flagged late and unseen (when it ended, its bytes and
  * who closed first are not known). The caller replaces or drops the claim.
  */
-static __always_inline void claim_unseen(const struct accept_claim *c, __u64 key)
+static __always_inline void claim_unseen(struct accept_claim *c, __u64 key)
 {
 	struct pt_event *e;
 
-	if (c->owes != 1 || c->died || c->closed)
+	if (c->died || c->closed)
+		return;
+	/* once: a new socket's acceptor and its death in the queue may both
+	 * find the claim in their way, on two CPUs */
+	if (__sync_val_compare_and_swap(&c->owes, 1, 0) != 1)
 		return;
 	count(PT_CNT_CLOSE_PAID);
 	count(PT_CNT_CLOSE_FOUND);
@@ -167,10 +170,8 @@ static __always_inline void claim_unseen(const struct accept_claim *c, __u64 key
 	e = event_new(PT_EV_CLOSE, PT_PROTO_TCP, PT_SIDE_SERVER, &c->tuple, NULL, false);
 	if (!e)
 		return;
-	event_proc(e, &c->proc, c->owner ? PT_ATTR_OWNER : PT_ATTR_SYSCALL);
-	if (c->owner)
-		e->flags |= PT_F_INVENTORY;
-	e->flags |= PT_F_LATE | c->rflags | (c->peer_local ? PT_F_PEER_LOCAL : 0);
+	event_proc(e, &c->proc, c->flags & PT_F_INVENTORY ? PT_ATTR_OWNER : PT_ATTR_SYSCALL);
+	e->flags |= PT_F_LATE | c->flags;
 	e->xflags = PT_X_UNSEEN;
 	e->eph_lo = c->eph_lo;
 	e->eph_hi = c->eph_hi;
@@ -296,7 +297,6 @@ static __always_inline void owed_unseen(const __u64 *key, struct accept_claim *c
 	if (c->owes != 1 || !bpf_map_lookup_elem(&owed_walked, &netns))
 		return;
 	claim_unseen(c, *key);
-	c->owes = 0;
 }
 
 /*

@@ -171,15 +171,14 @@ static __always_inline void inventory_child(struct pt_event *e, const struct soc
 	st->tuple.client_port = tk.client_port;
 	st->tuple.server_port = tk.server_port;
 	c.proc = *p;
-	c.owner = 1;
 	claim_init(&c, &tk, sk, false);
+	c.flags |= PT_F_INVENTORY;	/* proc is the holder, not an acceptor */
 	if (!insert_counted(&accepts, &key, &c, BPF_ANY) && c.owes)
 		count(PT_CNT_CLOSE_OWED);
 
 	event_fill(e, PT_EV_ACCEPT, PT_PROTO_TCP, PT_SIDE_SERVER, &tk, sk, false);
 	e->family = flow_family(tk.client_addr);
-	if (c.peer_local)
-		e->flags |= PT_F_PEER_LOCAL;
+	e->flags |= c.flags & PT_F_PEER_LOCAL;
 	e->client_origin = c.client_origin;
 	e->client_src = c.client_src;
 	e->server_origin = c.server_origin;

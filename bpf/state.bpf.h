@@ -96,17 +96,20 @@ struct accept_claim {
 	 * reported from here once the socket is gone (claim_unseen) */
 	struct tuple_key tuple;
 	__u16 eph_lo, eph_hi;	/* the socket's ephemeral range, as a record has it */
-	__u8 rflags;		/* PT_F_*_RESERVED */
-	__u8 owner;		/* proc is the holder found at start (inventory) */
+	__u32 owes;		/* 1: its close record is wanted (PT_CNT_CLOSE_OWED);
+				 * OWES_OPEN once iter_owed found it open. 32 bits:
+				 * claim_unseen takes it with a compare-and-swap */
+	__u8 flags;		/* PT_F_* its records carry: reserved ports,
+				 * PT_F_PEER_LOCAL, and PT_F_INVENTORY when proc is
+				 * the holder found at start */
 	__u8 died;		/* died in the accept queue: reported as such */
 	__u8 closed;		/* accepted, but closed before the acceptor's
 				 * syscall exit ran: the acceptor reports both */
 	__u8 closed_first;
 	__u8 client_origin, client_src, server_origin, server_src;
-	__u8 peer_local;
-	__u8 owes;		/* its close record is wanted: PT_CNT_CLOSE_OWED;
-				 * OWES_OPEN once iter_owed found it open */
 };
+
+_Static_assert(sizeof(struct accept_claim) == 128, "accept_claim grew: accepts is preallocated");
 
 #define OWES_OPEN	2
 

@@ -99,7 +99,7 @@ static const char usage[] =
 "  porttrace audit -d 3600 -w audit.csv       an hour's audit as CSV\n"
 "\n"
 "Needs root (or CAP_BPF+CAP_PERFMON+CAP_DAC_READ_SEARCH: see the README) and\n"
-"Linux >= 5.11 with BTF (tested on Debian's 6.1 and 6.12, and 6.18). Reset\n"
+"Linux >= 5.13 with BTF (tested on Debian's 6.1 and 6.12, and 6.18). Reset\n"
 "records need Linux >= 6.10.\n"
 "porttrace says at start what the running kernel turns off (-v: every probe).\n"
 "Ends on Ctrl-C, SIGTERM, --duration or --count, printing a summary of\n"

@@ -144,8 +144,15 @@ static void test_check_refuses(void **state)
 	(void)state;
 	assert_int_not_equal(pt_kernel_check(&k, fp), 0);
 	fclose(fp);
-	assert_string_equal(buf, "porttrace: kernel 5.10.0-33-amd64 is not supported: it lacks BPF task and socket storage; porttrace needs Linux >= 5.11 with BTF\n");
+	assert_string_equal(buf, "porttrace: kernel 5.10.0-33-amd64 is not supported: it lacks BPF task and socket storage; porttrace needs Linux >= 5.13 with BTF\n");
+	/* 5.11 and 5.12: storage, but no bpf_for_each_map_elem */
 	k.task_storage = true;
+	snprintf(k.release, sizeof(k.release), "5.12.0");
+	fp = fmemopen(buf, sizeof(buf), "w");
+	assert_int_not_equal(pt_kernel_check(&k, fp), 0);
+	fclose(fp);
+	assert_string_equal(buf, "porttrace: kernel 5.12.0 is not supported: it lacks the bpf_for_each_map_elem helper; porttrace needs Linux >= 5.13 with BTF\n");
+	k.for_each_map = true;
 	fp = fmemopen(buf, sizeof(buf), "w");
 	assert_int_equal(pt_kernel_check(&k, fp), 0);
 	fclose(fp);

@@ -140,6 +140,7 @@ void pt_kernel_probe(struct pt_kernel *k, const struct btf *btf)
 	k->io_uring = pt_btf_io_uring_abi(btf);
 	k->uring_submit = pt_btf_io_uring_submit(btf);
 	k->rdonly_cast = pt_btf_has_func(btf, "bpf_rdonly_cast");
+	k->for_each_map = pt_btf_has_func(btf, "bpf_for_each_map_elem");
 	btf__free(own);
 }
 
@@ -153,6 +154,8 @@ int pt_kernel_check(const struct pt_kernel *k, FILE *fp)
 		missing = "the BPF ring buffer";
 	else if (!k->task_storage || !k->sk_storage)
 		missing = "BPF task and socket storage";
+	else if (!k->for_each_map)
+		missing = "the bpf_for_each_map_elem helper";
 	if (!missing)
 		return 0;
 	fprintf(fp, "porttrace: kernel %s is not supported: it lacks %s; porttrace needs Linux >= %s with BTF\n",
@@ -188,10 +191,10 @@ int pt_kernel_report(const struct pt_kernel *k, bool verbose, FILE *fp)
 	int off = 0;
 
 	if (verbose) {
-		fprintf(fp, "porttrace: kernel %s: btf %s, ringbuf %s, task_storage %s, sk_storage %s, bpf_rdonly_cast %s\n",
+		fprintf(fp, "porttrace: kernel %s: btf %s, ringbuf %s, task_storage %s, sk_storage %s, bpf_for_each_map_elem %s, bpf_rdonly_cast %s\n",
 			k->release, k->btf ? "yes" : "no", k->ringbuf ? "yes" : "no",
 			k->task_storage ? "yes" : "no", k->sk_storage ? "yes" : "no",
-			k->rdonly_cast ? "yes" : "no");
+			k->for_each_map ? "yes" : "no", k->rdonly_cast ? "yes" : "no");
 		fprintf(fp, "porttrace: tp_btf: inet_sock_set_state %s, tcp_receive_reset %s, tcp_retransmit_skb %s, tcp_destroy_sock %s, tcp_send_reset %s%s, io_uring_complete %s, io_uring submission %s\n",
 			k->tp_set_state ? "yes" : "no", k->tp_receive_reset ? "yes" : "no",
 			k->tp_retransmit_skb ? "yes" : "no", k->tp_destroy_sock ? "yes" : "no",

@@ -33,6 +33,8 @@ struct pt_kernel {
 	bool ringbuf;			/* BPF_MAP_TYPE_RINGBUF (5.8) */
 	bool task_storage;		/* BPF_MAP_TYPE_TASK_STORAGE (5.11) */
 	bool sk_storage;		/* BPF_MAP_TYPE_SK_STORAGE */
+	bool for_each_map;		/* bpf_for_each_map_elem (5.13): the closes found
+					 * gone at stop; atomic compare-and-swap (5.12) */
 	/* optional: each one missing turns one feature off, said once */
 	bool tp_set_state;		/* tp_btf/inet_sock_set_state */
 	bool tp_receive_reset;		/* a refused connect's local port */
@@ -48,7 +50,7 @@ struct pt_kernel {
 };
 
 /* The minimum kernel, as the README and --help state it. */
-#define PT_MIN_KERNEL	"5.11"
+#define PT_MIN_KERNEL	"5.13"
 
 /* Fill k from this kernel. btf may be NULL: vmlinux BTF is loaded here. */
 void pt_kernel_probe(struct pt_kernel *k, const struct btf *btf);

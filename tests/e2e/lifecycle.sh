@@ -363,7 +363,7 @@ t_uring_multishot()
 	sleep 0.3
 	stop_pt pt
 	expect_total "$OUT" $n '.kind == "accept"'
-	expect_total "$OUT" $((3 * n))
+	expect_total "$OUT" $((4 * n))
 	for cp in $CLI_SPORTS; do
 		expect_one "$OUT" "multishot accept" ".kind == \"accept\" and .client_port == $cp" \
 			proto=tcp family=ipv4 side=server "${COMMON[@]}" pid="$SRV_PID" \
@@ -697,8 +697,9 @@ t_close_unseen()
 		fail "server closes: not one for each client port"
 	# the client's side is seen as ever
 	expect_total "$OUT" $n '.kind == "close" and .side == "client" and .duration_ms != null and .closed_first == "server"'
-	[[ $PT_SUMMARY == *", 0 lost; $n closes reported late, with no bytes or duration"* ]] ||
-		fail "summary: expected 0 lost and $n closes reported late, got: $PT_SUMMARY"
+	# (stop_pt has checked that nothing was lost but counted kernel skips)
+	[[ $PT_SUMMARY == *" lost"*"; $n closes reported late, with no bytes or duration"* ]] ||
+		fail "summary: expected $n closes reported late, got: $PT_SUMMARY"
 	# found while tracing, at an address taken again: before the last connect
 	first_late=$(grep -n '"kind":"close".*"side":"server"' "$OUT" | head -1 | cut -d: -f1)
 	last_connect=$(grep -n '"kind":"connect"' "$OUT" | tail -1 | cut -d: -f1)

@@ -402,6 +402,8 @@ def main():
                                 lost += ")"
                             if "stats_lost" in r:
                                 lost += f" stats {r['stats_lost']}"
+                            if r.get("found_unseen"):
+                                lost += f"; {r['found_unseen']} unseen closes reported late"
                             if kinds is not None:
                                 e, w, m, _ = pt_records(r, kinds)
                                 recs = f"{w:,}/{e:,} (-{m:,})"

@@ -1077,18 +1077,20 @@ t_numeric()
 {
 	local rc
 	ns_lo || return
-	PT_STDOUT=$T/names.json start_pt names audit -o json -d 3 --netns="$NS_INO" || return
+	# -d counts from each one's start; a start takes a second or more on
+	# a busy machine, and three come before the first connection
+	PT_STDOUT=$T/names.json start_pt names audit -o json -d 8 --netns="$NS_INO" || return
 	PT_STDOUT=$T/num.json start_pt num audit -N -o json --netns="$NS_INO" -w "$T/num.csv" || return
-	PT_STDOUT=$T/tab.txt start_pt tab audit -o table -d 3 --netns="$NS_INO" || return
+	PT_STDOUT=$T/tab.txt start_pt tab audit -o table -d 8 --netns="$NS_INO" || return
 	srv web80 127.0.0.1 80 1 || return
 	srv ssh22 127.0.0.1 22 1 || return
 	cli c80 127.0.0.1 80 1 || return
 	cli c22 127.0.0.1 22 1 || return
 	srv_done web80
 	srv_done ssh22
-	rc=$(pt_wait names 10) && check_exit names "$rc"
+	rc=$(pt_wait names 15) && check_exit names "$rc"
 	stop_pt num TERM
-	rc=$(pt_wait tab 10) && check_exit tab "$rc"
+	rc=$(pt_wait tab 15) && check_exit tab "$rc"
 	expect_one "$T/names.json" "service 80" '.kind == "service" and .port == 80' service_hint=http accepts=1
 	expect_one "$T/names.json" "service 22" '.kind == "service" and .port == 22' service_hint=ssh accepts=1
 	expect_one "$T/names.json" "destination 80" '.kind == "destination" and .port == 80' service_hint=http

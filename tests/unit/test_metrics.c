@@ -102,6 +102,26 @@ static void test_counts(void **state)
 	pt_metrics_stop(m);
 }
 
+/* losses by why, and the closes reported late, which are none of them */
+static void test_lost(void **state)
+{
+	struct pt_metrics *m = pt_metrics_new("tp_btf", NULL);
+	struct pt_stats st = { .lost = 3, .lost_ringbuf = 2, .lost_unseen = 1, .found_unseen = 5 };
+	char *out;
+
+	(void)state;
+	assert_non_null(m);
+	pt_metrics_lost(m, &st);
+	out = render(m);
+	has_line(out, "porttrace_events_lost_total{reason=\"ring_full\"} 2");
+	has_line(out, "porttrace_events_lost_total{reason=\"state_full\"} 0");
+	has_line(out, "porttrace_events_lost_total{reason=\"close_unseen\"} 1");
+	has_line(out, "# TYPE porttrace_closes_reported_late_total counter");
+	has_line(out, "porttrace_closes_reported_late_total 5");
+	free(out);
+	pt_metrics_stop(m);
+}
+
 /* comm is hostile: a label value must stay one quoted value on one line */
 static void test_hostile_comm(void **state)
 {
@@ -181,6 +201,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_hostile_comm),
 		cmocka_unit_test(test_comm_cap),
 		cmocka_unit_test(test_series_cap),

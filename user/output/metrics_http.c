@@ -262,6 +262,9 @@ void pt_metrics_render(struct pt_metrics *m, FILE *out)
 	for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
 		fprintf(out, "porttrace_events_lost_total{reason=\"%s\"} %" PRIu64 "\n", lost[i].reason,
 			*(const uint64_t *)((const char *)&m->lost + lost[i].off));
+	head(out, "porttrace_closes_reported_late_total", "counter",
+	     "Server closes the kernel ran no porttrace program for, reported late without bytes or duration: not lost (README: lost).");
+	fprintf(out, "porttrace_closes_reported_late_total %" PRIu64 "\n", m->lost.found_unseen);
 	render_families(out, m);
 	render_dests(out, m);
 	head(out, "porttrace_refused_syns_total", "counter",

@@ -103,9 +103,15 @@ static __always_inline void claim_init(struct accept_claim *c, const struct tupl
 	accept_evidence(c, tk);
 }
 
+/*
+ * An accept record, from the claim on its socket. read_range: the claim has
+ * no range (a tombstone, which owes no close), so read it here, once the
+ * record is known to be wanted.
+ */
 static __always_inline void emit_accept(const struct sock *sk, const struct tuple_key *tk,
 					const struct accept_claim *c, const struct proc_info *p,
-					__u8 attribution, __u16 result, __u8 flags, const bool btf)
+					__u8 attribution, __u16 result, __u8 flags,
+					const bool read_range, const bool btf)
 {
 	struct pt_event *e;
 
@@ -117,16 +123,12 @@ static __always_inline void emit_accept(const struct sock *sk, const struct tupl
 	if (!e)
 		return;
 	event_proc(e, p, attribution);
+	event_from_claim(e, c, (__u64)sk);
+	if (read_range)
+		e->flags |= sk_range(sk, tk, &e->eph_lo, &e->eph_hi, btf);
 	e->family = flow_family(tk->client_addr);
-	e->eph_lo = c->eph_lo;
-	e->eph_hi = c->eph_hi;
-	e->sock_id = (__u64)sk;
 	e->result = result;
-	e->flags |= flags | (c->flags & ~PT_F_INVENTORY);
-	e->client_origin = c->client_origin;
-	e->client_src = c->client_src;
-	e->server_origin = c->server_origin;
-	e->server_src = c->server_src;
+	e->flags |= flags;
 	event_submit(e);
 }
 
@@ -202,7 +204,7 @@ static __noinline int on_accepted(const struct sock *sk, __u8 flags, const bool 
 
 		proc_read(&c.proc);
 		claim_init(&c, &tk, sk, btf);
-		emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, e ? e : ECONNRESET, flags, btf);
+		emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, e ? e : ECONNRESET, flags, false, btf);
 		/* its tombstone, for a run of its CLOSE still to come (the
 		 * skipped one's tcp_destroy_sock, a second CLOSE from
 		 * tcp_close()): reported already (on_child_died) */
@@ -232,7 +234,7 @@ static __noinline int on_accepted(const struct sock *sk, __u8 flags, const bool 
 
 			st.start_ns = cur->start_ns;
 			st.closed_first = cur->closed_first;
-			emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, btf);
+			emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, false, btf);
 			bpf_map_delete_elem(&accepts, &key);
 			/* probe reads: the bytes' helper takes no cast socket */
 			child_closed(sk, family, &st, &c, 0, false);
@@ -249,7 +251,7 @@ static __noinline int on_accepted(const struct sock *sk, __u8 flags, const bool 
 	}
 	if (!err && c.owes)
 		count(PT_CNT_CLOSE_OWED);
-	emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, btf);
+	emit_accept(sk, &tk, &c, &c.proc, PT_ATTR_SYSCALL, 0, flags, false, btf);
 	return 0;
 }
 
@@ -304,12 +306,12 @@ static __always_inline bool on_child_died(const struct sock *sk, __u16 family,
 		count(PT_CNT_LOST_STATE);
 	if (c.closed)
 		return true;
-	c.flags = sk_range(sk, &tk, &c.eph_lo, &c.eph_hi, btf);
 	li = accept_evidence(&c, &tk);
 	if (li)
-		emit_accept(sk, &tk, &c, &li->proc, PT_ATTR_LISTENER, err ? err : ECONNRESET, 0, btf);
+		emit_accept(sk, &tk, &c, &li->proc, PT_ATTR_LISTENER, err ? err : ECONNRESET, 0,
+			    true, btf);
 	else
-		emit_accept(sk, &tk, &c, NULL, PT_ATTR_NONE, err ? err : ECONNRESET, 0, btf);
+		emit_accept(sk, &tk, &c, NULL, PT_ATTR_NONE, err ? err : ECONNRESET, 0, true, btf);
 	return true;
 }
 

@@ -171,15 +171,9 @@ static __always_inline void claim_unseen(struct accept_claim *c, __u64 key)
 	if (!e)
 		return;
 	event_proc(e, &c->proc, c->flags & PT_F_INVENTORY ? PT_ATTR_OWNER : PT_ATTR_SYSCALL);
-	e->flags |= PT_F_LATE | c->flags;
+	event_from_claim(e, c, key);
+	e->flags |= PT_F_LATE | (c->flags & PT_F_INVENTORY);
 	e->xflags = PT_X_UNSEEN;
-	e->eph_lo = c->eph_lo;
-	e->eph_hi = c->eph_hi;
-	e->sock_id = key;
-	e->client_origin = c->client_origin;
-	e->client_src = c->client_src;
-	e->server_origin = c->server_origin;
-	e->server_src = c->server_src;
 	event_submit(e);
 }
 

@@ -176,13 +176,10 @@ static __always_inline void inventory_child(struct pt_event *e, const struct soc
 	if (!insert_counted(&accepts, &key, &c, BPF_ANY) && c.owes)
 		count(PT_CNT_CLOSE_OWED);
 
-	event_fill(e, PT_EV_ACCEPT, PT_PROTO_TCP, PT_SIDE_SERVER, &tk, sk, false);
+	/* the range and reserved ports as claim_init read them */
+	event_fill(e, PT_EV_ACCEPT, PT_PROTO_TCP, PT_SIDE_SERVER, &tk, NULL, false);
+	event_from_claim(e, &c, key);
 	e->family = flow_family(tk.client_addr);
-	e->flags |= c.flags & PT_F_PEER_LOCAL;
-	e->client_origin = c.client_origin;
-	e->client_src = c.client_src;
-	e->server_origin = c.server_origin;
-	e->server_src = c.server_src;
 }
 
 /* ... and its client side: the state connect() would have left */

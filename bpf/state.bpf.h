@@ -537,6 +537,25 @@ static __always_inline void event_proc(struct pt_event *e, const struct proc_inf
 	__builtin_memcpy(e->thread, p->thread, PT_COMM_LEN);
 }
 
+/*
+ * What a record of an accepted socket takes from its claim: the range and
+ * reserved ports read when the claim was made, whether the peer is local,
+ * each port's evidence. Not PT_F_INVENTORY: whether the record is of a
+ * connection found at start is the caller's to say.
+ */
+static __always_inline void event_from_claim(struct pt_event *e, const struct accept_claim *c,
+					     __u64 key)
+{
+	e->flags |= c->flags & ~PT_F_INVENTORY;
+	e->eph_lo = c->eph_lo;
+	e->eph_hi = c->eph_hi;
+	e->sock_id = key;
+	e->client_origin = c->client_origin;
+	e->client_src = c->client_src;
+	e->server_origin = c->server_origin;
+	e->server_src = c->server_src;
+}
+
 static __always_inline void event_submit(struct pt_event *e)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;

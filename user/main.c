@@ -345,7 +345,7 @@ static int finish(struct pt_tracer *t, struct run *r)
 	now_rfc3339(st.time);
 	if (r->audit)
 		err = audit_report(t, r, true);
-	else if (st.lost)
+	else if (st.lost || st.found_unseen)
 		pt_outputs_write_stats(o, &st);
 	file_err = pt_outputs_close(o);
 	if (!o->term_err)

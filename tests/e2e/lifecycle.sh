@@ -670,7 +670,7 @@ t_close_bytes()
 # is lost, and the summary says how many came so.
 t_close_unseen()
 {
-	local r n=300 cond first_late last_connect
+	local r n=300 cond first_late last_connect stats lost
 	new_ns || return
 	r=$(ns_range)
 	peer_common
@@ -700,6 +700,11 @@ t_close_unseen()
 	# (stop_pt has checked that nothing was lost but counted kernel skips)
 	[[ $PT_SUMMARY == *" lost"*"; $n closes reported late, with no bytes or duration"* ]] ||
 		fail "summary: expected $n closes reported late, got: $PT_SUMMARY"
+	# and so does the stream's last record, whether or not anything was lost
+	stats=$(tail -1 "$OUT" | jq -c 'select(.kind == "stats")' 2>/dev/null)
+	lost=$(sed -n 's/^porttrace: [0-9]* events, \([0-9]*\) lost.*/\1/p' <<<"$PT_SUMMARY")
+	[[ $(jq -r '"\(.closes_reported_late) \(.lost)"' <<<"${stats:-null}") == "$n ${lost:-x}" ]] ||
+		fail "stats record: expected closes_reported_late $n and lost ${lost:-?}, got: ${stats:-$(tail -1 "$OUT")}"
 	# found while tracing, at an address taken again: before the last connect
 	first_late=$(grep -n '"kind":"close".*"side":"server"' "$OUT" | head -1 | cut -d: -f1)
 	last_connect=$(grep -n '"kind":"connect"' "$OUT" | tail -1 | cut -d: -f1)
@@ -1127,7 +1132,7 @@ TESTS=(
 	"t_listen_unlisten|listen and unlisten records: bound port static, port 0 ephemeral, IPv6"
 	"t_listen_autobind|listen() without bind(): listen/unlisten carry the kernel's port; flows classified by listener"
 	"t_close_bytes|close records: exact bytes per side, duration, client closed first; --lifetime once"
-	"t_close_unseen|server ends no run of porttrace saw: each close reported late from its claim, bytes and duration null, 0 lost"
+	"t_close_unseen|server ends no run of porttrace saw: each close reported late from its claim, bytes and duration null, counted in the summary and the stats record, 0 lost"
 	"t_open_at_start|a connection open before the start: --connections lists both ends; its close records name the owners, duration null"
 	"t_open_at_start_cgroup|the same with --cgroup: a holder is judged by its own cgroup, for the --connections row and the close record"
 	"t_reset_record|-k reset: a SYN to a closed port gives one reset record without a process"

@@ -139,6 +139,7 @@ static void make_stats(struct pt_stats *st)
 	st->lost_state = 1;
 	st->lost_recursion = 2;
 	st->lost_unseen = 3;
+	st->found_unseen = 4;	/* reported late: not part of lost */
 }
 
 /* Output captured in memory; done() returns the whole text (caller frees). */
@@ -763,7 +764,8 @@ static void test_json_stats(void **state)
 	assert_string_equal(out,
 		"{\"time\":\"2026-11-23T08:41:00.000001Z\",\"kind\":\"stats\","
 		"\"events\":1000,\"lost\":11,\"lost_ringbuf\":5,"
-		"\"lost_state\":1,\"lost_recursion\":2,\"lost_unseen\":3,\"schema_version\":1}\n");
+		"\"lost_state\":1,\"lost_recursion\":2,\"lost_unseen\":3,"
+		"\"closes_reported_late\":4,\"schema_version\":1}\n");
 	free(out);
 }
 
@@ -935,7 +937,8 @@ static void test_csv_stats(void **state)
 	/* time, kind, 18 empty, evidence, 8 empty */
 	assert_string_equal(out + strlen(csv_header),
 		"2026-11-23T08:41:00.000001Z,stats,,,,,,,,,,,,,,,,,,,"
-		"events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3,,,,,,,,,,1\r\n");
+		"events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3"
+		" closes_reported_late=4,,,,,,,,,,1\r\n");
 	free(out);
 }
 
@@ -1055,7 +1058,8 @@ static void test_csv_roundtrip(void **state)
 			assert_string_equal(r->f[col], "");
 	assert_string_equal(r->f[NCOLS - 1], "1");
 	assert_string_equal(r->f[20],
-			    "events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3");
+			    "events=1000 lost=11 lost_ringbuf=5 lost_state=1 lost_recursion=2 lost_unseen=3"
+			    " closes_reported_late=4");
 	assert_int_equal(csv_next(&p, end, r), 0);
 	free(buf);
 	free(r);

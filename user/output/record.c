@@ -234,8 +234,9 @@ void pt_record_from_stats(struct pt_record *r, const struct pt_stats *st)
 	set_text(r, PT_FLD_KIND, "stats");
 	snprintf(r->stats, sizeof(r->stats),
 		 "events=%" PRIu64 " lost=%" PRIu64 " lost_ringbuf=%" PRIu64
-		 " lost_state=%" PRIu64 " lost_recursion=%" PRIu64 " lost_unseen=%" PRIu64,
+		 " lost_state=%" PRIu64 " lost_recursion=%" PRIu64 " lost_unseen=%" PRIu64
+		 " closes_reported_late=%" PRIu64,
 		 st->events, st->lost, st->lost_ringbuf, st->lost_state, st->lost_recursion,
-		 st->lost_unseen);
+		 st->lost_unseen, st->found_unseen);
 	set_text(r, PT_FLD_EVIDENCE, r->stats);
 }

@@ -57,10 +57,11 @@ static int json_write_stats(struct pt_sink *s, const struct pt_stats *st)
 		      "{\"%s\":\"%s\",\"%s\":\"stats\",\"events\":%" PRIu64
 		      ",\"lost\":%" PRIu64 ",\"lost_ringbuf\":%" PRIu64
 		      ",\"lost_state\":%" PRIu64 ",\"lost_recursion\":%" PRIu64
-		      ",\"lost_unseen\":%" PRIu64 ",\"%s\":" PT_SCHEMA_VERSION_STR "}\n",
+		      ",\"lost_unseen\":%" PRIu64 ",\"closes_reported_late\":%" PRIu64
+		      ",\"%s\":" PT_SCHEMA_VERSION_STR "}\n",
 		      ecs ? "@timestamp" : "time", st->time, ecs ? "event.action" : "kind",
 		      st->events, st->lost, st->lost_ringbuf, st->lost_state, st->lost_recursion,
-		      st->lost_unseen, ecs ? "porttrace.schema_version" : "schema_version");
+		      st->lost_unseen, st->found_unseen, ecs ? "porttrace.schema_version" : "schema_version");
 	return pt_sink_result(s, ret);
 }
 

@@ -42,7 +42,7 @@ struct pt_flow {
 	enum pt_flow_class flow_class;
 };
 
-/* End-of-run totals; a sink writes them when lost > 0. */
+/* End-of-run totals; a sink writes them when lost or found_unseen > 0. */
 struct pt_stats {
 	char time[32];
 	uint64_t events;		/* records received */

@@ -74,6 +74,21 @@ report_raw_losses() {
 }
 check "bench report -v: a round's losses by cause" report_raw_losses
 
+# -k close: a server close is owed only where no reset came before the
+# accept, which only accept records tell; the client closes still count
+report_close_only() {
+	local cells
+	sed -e 's/^meta porttrace_args=.*/meta porttrace_args=-k close -o json/' \
+		-e 's/close_server=1000/close_server=20/; s/close_client=3000 close_server=2999/close_client=2996 close_server=50/' \
+		"$TMP/raw" >"$TMP/raw.close"
+	python3 tools/bench.d/report.py "$TMP/raw.close" >"$TMP/out" || return 1
+	mapfile -t cells < <(row c2 porttrace <"$TMP/out")
+	expect missing "${cells[10]% |}" "4 (0.1%)" &&
+	grep -qF '1 per connection (close client); server closes not counted' "$TMP/out" ||
+		{ grep -F 'per connection' "$TMP/out"; return 1; }
+}
+check "bench report: with -k close, client closes counted, server closes said not to be" report_close_only
+
 # a RAW from before BPF time had its own run (and before the tracer's
 # stime was kept): the rated run's connections, and no kernel part
 report_old_raw() {

@@ -599,11 +599,19 @@ t_sigterm_summary()
 	sleep 0.3
 	stop_pt pt TERM
 	expect_total "$OUT" 4
-	lines=$(grep -c . "$OUT")
+	lines=$(grep -vc '"kind":"stats"' "$OUT")
 	n=$(sed -n 's/^porttrace: \([0-9]*\) events.*/\1/p' <<<"$PT_SUMMARY")
 	[[ $n == "$lines" ]] || fail "summary '$PT_SUMMARY' but $lines records in the output"
 	jq -e . "$OUT" >/dev/null 2>&1 || fail "output is not valid JSON Lines: $(head -c 500 "$OUT")"
-	grep -q '"kind":"stats"' "$OUT" && fail "stats record in the output although nothing was lost"
+	# a stats record only when the summary has something to count (a
+	# kernel skip the run recovered from, a close reported late)
+	if [[ $PT_SUMMARY =~ ,\ 0\ lost && $PT_SUMMARY != *"reported late"* ]]; then
+		grep -q '"kind":"stats"' "$OUT" &&
+			fail "stats record in the output although nothing was lost or reported late"
+	else
+		tail -1 "$OUT" | jq -e '.kind == "stats"' >/dev/null 2>&1 ||
+			fail "summary '$PT_SUMMARY' but no stats record last in the output"
+	fi
 }
 
 # Records are not held back while porttrace runs (issue: out within
@@ -1032,7 +1040,7 @@ TESTS=(
 	"t_filter_ipv4|-4: the ipv4 flow only"
 	"t_filter_ipv6|-6: the ipv6 flow only"
 	"t_filter_mapped|-4 shows an ipv4-mapped flow (reported as ipv4), -6 does not"
-	"t_sigterm_summary|SIGTERM: exit 0, summary counts the records, 0 lost, no stats record"
+	"t_sigterm_summary|SIGTERM: exit 0, summary counts the records, 0 lost, a stats record only for what the summary counts"
 	"t_latency|records reach the output within 1 s while porttrace runs"
 	"t_duration|-d 1 exits 0 by itself with a summary"
 	"t_slow_consumer|a reader far behind while a churn floods the ring: -d still ends it, exit 0; SIGHUP during a blocked write does not fail it"

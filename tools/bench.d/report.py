@@ -209,14 +209,14 @@ def main():
         expect_text = "? (output not JSON Lines: not counted)"
     else:
         labels = [k for k in PT_KINDS if counted(k, kinds)]
+        expect_text = f"{len(labels)} per connection ({', '.join(labels)}"
         if "close server" in labels:
-            expect_text = (f"{len(labels)} per connection ({', '.join(labels)}; no server close "
-                           "for a connection reset before any process accepted it)")
-        else:
-            expect_text = f"{len(labels)} per connection ({', '.join(labels)})"
-        if "close" in kinds and "accept" not in kinds:
-            expect_text += ("; server closes not counted: without accept records the bench "
+            expect_text += "; no server close for a connection reset before any process accepted it)"
+        elif "close" in kinds:	# asked for, but not counted (counted())
+            expect_text += ("); server closes not counted: without accept records the bench "
                             "cannot tell which connections owe one")
+        else:
+            expect_text += ")"
 
     # --- the main table -------------------------------------------------
     rows = []

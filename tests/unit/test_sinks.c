@@ -260,39 +260,112 @@ static void assert_plain(const char *what, unsigned int v, const char *s)
 			fail_msg("%s %u: \"%s\" needs JSON escaping", what, v, s);
 }
 
+/* v in decimal both ways: pt_u64_dec() from the buffer's start, NUL and
+ * length; a number cell (pt_cell_u64) from its buffer's end */
+static void assert_dec(uint64_t v)
+{
+	char got[24], want[24], cellbuf[24];
+	struct pt_cell c;
+	size_t n = pt_u64_dec(got, v);
+
+	snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+	if (strcmp(got, want) || n != strlen(want))
+		fail_msg("pt_u64_dec: \"%s\" (%zu), want %s", got, n, want);
+	memset(cellbuf, 'x', sizeof(cellbuf));
+	pt_cell_u64(&c, cellbuf, v);
+	if (c.t != PT_CELL_NUM || c.len != strlen(want) || memcmp(c.s, want, c.len) ||
+	    c.s + c.len != cellbuf + sizeof(cellbuf))
+		fail_msg("pt_cell_u64: \"%.*s\", want %s at the buffer's end",
+			 (int)c.len, c.s, want);
+}
+
 static void test_u64_dec(void **state)
 {
 	static const uint64_t cases[] = {
 		0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 4026531840ULL,
 		10000000000000000000ULL, UINT64_MAX,
 	};
-	char got[24], want[24];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t n = pt_u64_dec(got, cases[i]);
-
-		snprintf(want, sizeof(want), "%llu", (unsigned long long)cases[i]);
-		assert_string_equal(got, want);
-		assert_int_equal(n, strlen(want));
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_dec(cases[i]);
 	/* every value below 100,000 */
-	for (uint64_t v = 0; v < 100000; v++) {
-		pt_u64_dec(got, v);
-		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
-		if (strcmp(got, want))
-			fail_msg("%s, want %s", got, want);
-	}
+	for (uint64_t v = 0; v < 100000; v++)
+		assert_dec(v);
 	/* each side of every power of ten: where the length changes */
 	for (uint64_t p = 10; p; p = p <= UINT64_MAX / 10 ? p * 10 : 0) {
-		for (uint64_t v = p - 1; v <= p; v++) {
-			size_t n = pt_u64_dec(got, v);
-
-			snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
-			assert_string_equal(got, want);
-			assert_int_equal(n, strlen(want));
-		}
+		for (uint64_t v = p - 1; v <= p; v++)
+			assert_dec(v);
 	}
+}
+
+/*
+ * A JSON row is built whole in one line buffer (4 KiB) before it is written:
+ * one that cannot fit is refused (-ENOBUFS) and leaves nothing in the
+ * stream, never half a line; one that fits to the last byte the room check
+ * allows is written whole. Each value's length in turn, 0 to 40: values are
+ * copied in pieces by length.
+ */
+static void test_json_row_room(void **state)
+{
+	static const char *const names[] = { "a", "b" };
+	static char keys[2][PT_KEY_WIDTH];
+	static unsigned char keys_len[2];
+	static const struct pt_row_shape shape = {
+		.ncols = 2, .names = names, .keys = keys, .keys_len = keys_len,
+	};
+	struct pt_line l;
+	static char big[sizeof(l.buf)], want[2 * sizeof(l.buf)];
+	struct pt_cell cells[2];
+	struct pt_row row = { .shape = &shape, .c = cells };
+	struct capture c;
+	char *out;
+	/* the room a TEXT cell asks for: its key, copied whole, and quotes;
+	 * 3 more for the closing "}\n" */
+	size_t most = sizeof(l.buf) - PT_KEY_WIDTH - 2 - 3;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+
+	/* short values, every length: "b" a number, then a null */
+	for (size_t n = 0; n <= 40; n++) {
+		pt_cell_textn(&cells[0], big, n);
+		pt_cell_numstr(&cells[1], "1234567890123456789012345678901234567890" + 40 - n);
+		cap_start(&c, &pt_sink_json_ops, false);
+		assert_int_equal(pt_sink_json_ops.write_row(&c.s, &row), 0);
+		pt_cell_null(&cells[1]);
+		assert_int_equal(pt_sink_json_ops.write_row(&c.s, &row), 0);
+		out = cap_done(&c);
+		snprintf(want, sizeof(want), "{\"a\":\"%.*s\",\"b\":%.*s}\n{\"a\":\"%.*s\",\"b\":null}\n",
+			 (int)n, big, (int)n, "1234567890123456789012345678901234567890" + 40 - n,
+			 (int)n, big);
+		assert_string_equal(out, want);
+		free(out);
+	}
+
+	/* the longest value that fits, alone in its row: written whole */
+	pt_cell_textn(&cells[0], big, most);
+	cells[1] = (struct pt_cell){ .t = PT_CELL_UNSET };
+	cap_start(&c, &pt_sink_json_ops, false);
+	assert_int_equal(pt_sink_json_ops.write_row(&c.s, &row), 0);
+	out = cap_done(&c);
+	snprintf(want, sizeof(want), "{\"a\":\"%.*s\"}\n", (int)most, big);
+	assert_string_equal(out, want);
+	free(out);
+
+	/* a byte more; then a second cell that no longer fits: refused, and
+	 * nothing of either row is in the stream */
+	cap_start(&c, &pt_sink_json_ops, false);
+	pt_cell_textn(&cells[0], big, most + 1);
+	assert_int_equal(pt_sink_json_ops.write_row(&c.s, &row), -ENOBUFS);
+	pt_cell_textn(&cells[0], big, most - 40);
+	pt_cell_str(&cells[1], "a string that the escaper could make six times as long");
+	assert_int_equal(pt_sink_json_ops.write_row(&c.s, &row), -ENOBUFS);
+	assert_int_equal(c.s.rows, 0);
+	out = cap_done(&c);
+	assert_int_equal(c.len, 0);
+	free(out);
 }
 
 static void test_own_words_plain(void **state)
@@ -1702,6 +1775,7 @@ int main(void)
 		cmocka_unit_test(test_result_names),
 		cmocka_unit_test(test_own_words_plain),
 		cmocka_unit_test(test_u64_dec),
+		cmocka_unit_test(test_json_row_room),
 		cmocka_unit_test(test_closed_first),
 		cmocka_unit_test(test_has_client),
 		cmocka_unit_test(test_json_connect_ok),

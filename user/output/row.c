@@ -32,23 +32,33 @@ static size_t dec_digits(uint64_t n)
 	return len;
 }
 
-/* written in place from the last digit: no scratch copy (with one, the
- * copy's memcpy call cost as much as the digits) */
-size_t pt_u64_dec(char *buf, uint64_t n)
+/* the digits of n, its last just before end; returns the first */
+char *pt_u64_dec_back(char *end, uint64_t n)
 {
-	size_t len = dec_digits(n);
-	char *p = buf + len;
+	char *p = end;
 
-	*p = '\0';
 	while (n >= 100) {
 		p -= 2;
 		memcpy(p, &digit_pairs[(n % 100) * 2], 2);
 		n /= 100;
 	}
-	if (n >= 10)
-		memcpy(p - 2, &digit_pairs[n * 2], 2);
-	else
-		p[-1] = (char)('0' + n);
+	if (n >= 10) {
+		p -= 2;
+		memcpy(p, &digit_pairs[n * 2], 2);
+	} else {
+		*--p = (char)('0' + n);
+	}
+	return p;
+}
+
+/* written in place from the last digit: no scratch copy (with one, the
+ * copy's memcpy call cost as much as the digits) */
+size_t pt_u64_dec(char *buf, uint64_t n)
+{
+	size_t len = dec_digits(n);
+
+	buf[len] = '\0';
+	pt_u64_dec_back(buf + len, n);
 	return len;
 }
 
@@ -88,49 +98,117 @@ static void make_keys(const struct pt_row_shape *sh)
 	}
 }
 
+/*
+ * A value's bytes: most are a few to thirty bytes, where a memcpy() call of
+ * variable length cost as much as the copy. Two fixed-size copies that
+ * overlap in the middle read and write exactly the n bytes.
+ */
+static inline void copy_value(char *dst, const char *src, size_t n)
+{
+	if (n >= 16 && n <= 32) {
+		memcpy(dst, src, 16);
+		memcpy(dst + n - 16, src + n - 16, 16);
+	} else if (n >= 8 && n < 16) {
+		memcpy(dst, src, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(dst, src, 4);
+		memcpy(dst + n - 4, src + n - 4, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i];
+	} else {
+		memcpy(dst, src, n);
+	}
+}
+
+/* whether n bytes of value fit after p, with the cell's key (copied whole,
+ * PT_KEY_WIDTH bytes) before them and the closing "}\n" (3 at most) after */
+static inline bool json_fits(const char *p, const char *end, size_t n)
+{
+	return (size_t)(end - p) >= PT_KEY_WIDTH + n + 3;
+}
+
+/* ,"name": -- or {"name": for the object's first */
+static inline char *json_key(char *p, const struct pt_row_shape *sh, size_t i, bool *first)
+{
+	memcpy(p, sh->keys[i], PT_KEY_WIDTH);
+	if (*first) {
+		*p = '{';
+		*first = false;
+	}
+	return p + sh->keys_len[i];
+}
+
+/*
+ * Spelled through a cursor of its own, the room checked once a cell: with
+ * pt_line_put() per piece the line's length went back to memory around
+ * every copy (the copy could have written it), some sixty times a record.
+ */
 void pt_row_json(struct pt_line *l, const struct pt_row *r)
 {
 	const struct pt_row_shape *sh = r->shape;
+	char *p = l->buf + l->len, *const end = l->buf + sizeof(l->buf);
 	bool first = true;
 
+	if (l->over)
+		return;
 	if (!sh->keys_len[0])
 		make_keys(sh);
 	for (size_t i = 0; i < sh->ncols; i++) {
 		const struct pt_cell *c = &r->c[i];
+		size_t n;
 
 		if (c->t == PT_CELL_UNSET)
 			continue;
-		if (first) {
-			/* {"name": -- the cached key without its comma */
-			pt_line_put(l, "{", 1);
-			pt_line_put(l, sh->keys[i] + 1, sh->keys_len[i] - 1u);
-			first = false;
-		} else {
-			pt_line_put_word(l, sh->keys[i], sh->keys_len[i]);
-		}
+		if (!sh->keys_len[i])	/* a name too long for its key */
+			goto over;
 		switch (c->t) {
 		case PT_CELL_STR:
-			pt_line_put(l, "\"", 1);
-			pt_line_esc(l, pt_esc_json, c->s, c->len);
-			pt_line_put(l, "\"", 1);
+			/* the escaper's worst case, its NUL included */
+			if (!json_fits(p, end, 2 + ESC_BUF_SIZE(c->len)))
+				goto over;
+			p = json_key(p, sh, i, &first);
+			*p++ = '"';
+			p += pt_esc_json(p, (size_t)(end - p), c->s, c->len);
+			*p++ = '"';
 			break;
 		case PT_CELL_TEXT:
-			pt_line_put(l, "\"", 1);
-			pt_line_put(l, c->s, c->len);
-			pt_line_put(l, "\"", 1);
+			if (!json_fits(p, end, 2 + c->len))
+				goto over;
+			p = json_key(p, sh, i, &first);
+			*p++ = '"';
+			copy_value(p, c->s, c->len);
+			p += c->len;
+			*p++ = '"';
 			break;
 		case PT_CELL_NUM:
-			pt_line_put(l, c->s, c->len);
-			break;
 		case PT_CELL_LIST:
-			pt_line_puts(l, c->json);
+			n = c->t == PT_CELL_NUM ? c->len : strlen(c->json);
+			if (!json_fits(p, end, n))
+				goto over;
+			p = json_key(p, sh, i, &first);
+			copy_value(p, c->t == PT_CELL_NUM ? c->s : c->json, n);
+			p += n;
 			break;
 		default:
-			pt_line_put(l, "null", 4);
+			if (!json_fits(p, end, 4))
+				goto over;
+			p = json_key(p, sh, i, &first);
+			memcpy(p, "null", 4);
+			p += 4;
 			break;
 		}
 	}
-	pt_line_put(l, first ? "{}\n" : "}\n", first ? 3 : 2);
+	if ((size_t)(end - p) < 3)
+		goto over;
+	if (first)
+		*p++ = '{';
+	memcpy(p, "}\n", 2);
+	l->len = (size_t)(p + 2 - l->buf);
+	return;
+over:
+	l->over = true;
 }
 
 void pt_row_csv(struct pt_line *l, const struct pt_row *r, bool raw)

@@ -93,12 +93,17 @@ static inline void pt_cell_strn(struct pt_cell *c, const char *s, size_t len)
 /* n in decimal into buf (at least 21 bytes), NUL-terminated; returns the length */
 size_t pt_u64_dec(char *buf, uint64_t n);
 
-/* n, spelled into buf (24 bytes), which must outlive the cell */
+/* n in decimal, its last digit just before end, without a NUL (at most 20
+ * digits); returns where it starts */
+char *pt_u64_dec_back(char *end, uint64_t n);
+
+/* n, spelled into buf (24 bytes, the digits at its end: nothing to count
+ * first), which must outlive the cell */
 static inline void pt_cell_u64(struct pt_cell *c, char buf[24], uint64_t n)
 {
-	size_t len = pt_u64_dec(buf, n);
+	char *s = pt_u64_dec_back(buf + 24, n);
 
-	*c = (struct pt_cell){ .t = PT_CELL_NUM, .s = buf, .len = len };
+	*c = (struct pt_cell){ .t = PT_CELL_NUM, .s = s, .len = (size_t)(buf + 24 - s) };
 }
 
 /* a number already spelled, such as a constant */
@@ -152,18 +157,6 @@ static inline void pt_line_put(struct pt_line *l, const char *s, size_t n)
 static inline void pt_line_puts(struct pt_line *l, const char *s)
 {
 	pt_line_put(l, s, strlen(s));
-}
-
-/* Append the first n (<= PT_KEY_WIDTH) bytes of s, of which PT_KEY_WIDTH are
- * readable: one fixed-size copy, which the compiler inlines. */
-static inline void pt_line_put_word(struct pt_line *l, const char s[PT_KEY_WIDTH], size_t n)
-{
-	if (l->over || PT_KEY_WIDTH >= sizeof(l->buf) - l->len) {
-		l->over = true;
-		return;
-	}
-	memcpy(l->buf + l->len, s, PT_KEY_WIDTH);
-	l->len += n;
 }
 
 /* append s escaped by esc (pt_esc_json/pt_esc_csv); never truncates silently */

@@ -33,7 +33,8 @@ USER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(notdir $(USER_SRCS)))
 vpath %.c $(USER_DIRS)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-TOOLS     := $(OUTPUT)/tools/churn $(OUTPUT)/tests/peer $(OUTPUT)/tests/hold
+TOOLS     := $(OUTPUT)/tools/churn $(OUTPUT)/tools/format-bench $(OUTPUT)/tests/peer \
+	     $(OUTPUT)/tests/hold
 
 ifeq ($(V),1)
 	Q =
@@ -111,6 +112,11 @@ $(OUTPUT)/tests/peer: tests/e2e/peer.c | $(OUTPUT)/tests
 $(OUTPUT)/tests/hold: tests/e2e/hold.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# the tracer's formatting alone, through the real objects (tools/bench)
+$(OUTPUT)/tools/format-bench: tools/bench.d/format.c $(USER_OBJS) | $(OUTPUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -MT $@ -MF $@.d $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
 
 $(OUTPUT)/tools/churn: tools/churn.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)

@@ -40,6 +40,7 @@ run wl=c2 round=2 tool=porttrace conns=3000 rate=1500.0 accepts=3000 exchanges=-
 bpfrun wl=c2 round=2 tool=porttrace conns=400
 bpf wl=c2 round=2 tool=porttrace id=7 name=btf_inet_sock_set_state ns=1600000 cnt=2400 miss=0
 bpf wl=c2 round=2 tool=porttrace id=8 name=tp_exit_accept4 ns=400000 cnt=400 miss=0
+format records=800000 repeats=5 best_ns=500 median_ns=520 per_conn=3.10
 meta elapsed=20 load_end=0.5
 EOF
 
@@ -64,6 +65,17 @@ report_per_program() {
 		{ grep -F btf_inet "$TMP/out"; return 1; }
 }
 check "bench report: per-program runs and time per BPF-run connection" report_per_program
+
+# the formatting harness: ns a record, and a connection's worth of records
+report_format() {
+	python3 tools/bench.d/report.py "$TMP/raw" >"$TMP/out" || return 1
+	grep -qF 'to /dev/null; no kernel, no churn): 500 ns a record, best of 5 (median 520); 1.55 us a connection at the mix'"'"'s 3.10 records' "$TMP/out" ||
+		{ grep -F 'formatting' "$TMP/out"; return 1; }
+	# a RAW without it (before the harness) says nothing of it
+	grep -v '^format ' "$TMP/raw" | python3 tools/bench.d/report.py /dev/stdin >"$TMP/out" || return 1
+	! grep -qF 'formatting alone' "$TMP/out" || { echo "a format line from nothing"; return 1; }
+}
+check "bench report: the formatting harness's ns a record" report_format
 
 # -v: each round's losses by cause, so a missing record can be told apart,
 # and the closes no run saw that porttrace reported late
@@ -103,7 +115,8 @@ check "bench report: an older RAW divides by the rated run's connections" report
 
 # the real thing, one short round; needs root, bpftool, jq (make deps)
 bench_runs() {
-	[[ -x ./porttrace && -x .output/tools/churn ]] || { echo "build first: make all tools-bins"; return 1; }
+	[[ -x ./porttrace && -x .output/tools/churn && -x .output/tools/format-bench ]] ||
+		{ echo "build first: make all tools-bins"; return 1; }
 	BENCH_TCPLIFE=no tools/bench -w c1 -r 1 -d 1 >"$TMP/bench" 2>&1 ||
 		{ tail -n 20 "$TMP/bench"; return 1; }
 	local cells
@@ -113,6 +126,8 @@ bench_runs() {
 		{ echo "no porttrace row with a ratio, its kernel CPU and BPF ns/conn:"; cat "$TMP/bench"; return 1; }
 	grep -q '| c1 | porttrace | btf_inet_sock_set_state |' "$TMP/bench" ||
 		{ echo "no per-program row for inet_sock_set_state"; cat "$TMP/bench"; return 1; }
+	grep -qE '^porttrace.s formatting alone .*: [0-9,]+ ns a record, best of 5 ' "$TMP/bench" ||
+		{ echo "no formatting line"; cat "$TMP/bench"; return 1; }
 	[[ $(</proc/sys/kernel/bpf_stats_enabled) == "$STATS_BEFORE" ]] ||
 		{ echo "kernel.bpf_stats_enabled left at $(</proc/sys/kernel/bpf_stats_enabled)"; return 1; }
 }

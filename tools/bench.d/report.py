@@ -9,6 +9,7 @@ RAW holds one line per fact, written by tools/bench:
   run  wl= round= tool= conns= rate= churn_cpu_us= ...   (one churn run)
   bpfrun wl= round= tool= conns=                         (the run BPF time is read over)
   bpf  wl= round= tool= name= ns= cnt= miss=             (one program, that run)
+  format records= repeats= best_ns= median_ns= per_conn= (tools/bench.d/format.c)
 """
 import shlex
 import statistics
@@ -33,7 +34,7 @@ KIND_OF = {"connect": "connect", "accept": "accept", "close client": "close",
 
 
 def parse(path):
-    meta, runs, bpf, bpfruns = {}, [], [], {}
+    meta, runs, bpf, bpfruns, fmt = {}, [], [], {}, None
     workloads = {}
     with open(path) as f:
         for line in f:
@@ -65,8 +66,11 @@ def parse(path):
             if typ == "bpfrun":
                 bpfruns[(d["wl"], d["tool"], d["round"])] = d["conns"]
                 continue
+            if typ == "format":
+                fmt = d
+                continue
             (runs if typ == "run" else bpf).append(d)
-    return meta, workloads, runs, bpf, bpfruns
+    return meta, workloads, runs, bpf, bpfruns, fmt
 
 
 def traced_kinds(args):
@@ -169,7 +173,7 @@ def main():
     args = [a for a in args if a != "-v"]
     if len(args) != 1:
         sys.exit("usage: report.py [-v] RAW")
-    meta, workloads, runs, bpf, bpfruns = parse(args[0])
+    meta, workloads, runs, bpf, bpfruns, fmt = parse(args[0])
     kinds = traced_kinds(meta.get("porttrace_args", ""))
 
     by = defaultdict(dict)          # (wl, tool) -> round -> run
@@ -436,6 +440,14 @@ def main():
                      "records written/expected"], rows, "lrlrrrrrrrrrrrrr"))
         print()
 
+    if fmt:
+        print(f"porttrace's formatting alone (tools/bench.d/format.c: {fmt['records']:,} records "
+              f"of a c2-like mix decoded and written as JSON Lines through the real sink to "
+              f"/dev/null; no kernel, no churn): {fmt['best_ns']:,} ns a record, best of "
+              f"{fmt['repeats']} (median {fmt['median_ns']:,}); "
+              f"{fmt['best_ns'] * fmt['per_conn'] / 1000:.2f} us a connection at the mix's "
+              f"{fmt['per_conn']:.2f} records")
+        print()
     print(TARGETS)
     if "elapsed" in meta:
         print(f"bench time: {meta['elapsed']} s; load average before {meta.get('load', '?')}, "

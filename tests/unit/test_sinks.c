@@ -264,7 +264,7 @@ static void assert_plain(const char *what, unsigned int v, const char *s)
  * length; a number cell (pt_cell_u64) from its buffer's end */
 static void assert_dec(uint64_t v)
 {
-	char got[24], want[24], cellbuf[24];
+	char got[24], want[24], cellbuf[PT_NUM_SIZE];
 	struct pt_cell c;
 	size_t n = pt_u64_dec(got, v);
 
@@ -330,16 +330,18 @@ static void test_json_row_room(void **state)
 
 	/* short values, every length: "b" a number, then a null */
 	for (size_t n = 0; n <= 40; n++) {
+		/* a number of n digits */
+		const char *digits = "1234567890123456789012345678901234567890" + 40 - n;
+
 		pt_cell_textn(&cells[0], big, n);
-		pt_cell_numstr(&cells[1], "1234567890123456789012345678901234567890" + 40 - n);
+		pt_cell_numstr(&cells[1], digits);
 		cap_start(&c, &pt_sink_json_ops, false);
 		assert_int_equal(pt_sink_json_ops.write_row(&c.s, &row), 0);
 		pt_cell_null(&cells[1]);
 		assert_int_equal(pt_sink_json_ops.write_row(&c.s, &row), 0);
 		out = cap_done(&c);
 		snprintf(want, sizeof(want), "{\"a\":\"%.*s\",\"b\":%.*s}\n{\"a\":\"%.*s\",\"b\":null}\n",
-			 (int)n, big, (int)n, "1234567890123456789012345678901234567890" + 40 - n,
-			 (int)n, big);
+			 (int)n, big, (int)n, digits, (int)n, big);
 		assert_string_equal(out, want);
 		free(out);
 	}

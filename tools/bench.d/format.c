@@ -42,7 +42,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* one record of connection i: its fields as the churn's would be */
-static void fill(struct pt_event *e, unsigned int i, __u8 kind, __u8 side, __u8 result)
+static void fill(struct pt_event *e, unsigned int i, __u8 kind, __u8 side, __u16 result)
 {
 	static const __u8 lo[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 };
 

@@ -233,7 +233,7 @@ const struct pt_row_shape pt_audit_shape = {
 
 struct arow {
 	struct pt_cell c[AC_NCOLS];
-	char num[AC_NCOLS][24];
+	char num[AC_NCOLS][PT_NUM_SIZE];
 	char range[16];
 	char comms[PT_AUDIT_SHOW_COMMS * (PT_COMM_LEN + 1)];
 	char comms_json[PT_AUDIT_SHOW_COMMS * COMM_JSON_LEN + 2];

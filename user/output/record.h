@@ -55,7 +55,7 @@ extern const char *const pt_field_names[PT_NFIELDS];
 struct pt_record {
 	struct pt_cell c[PT_NFIELDS];
 	/* storage for the values built here; cells point into it */
-	char num[PT_NFIELDS][24];
+	char num[PT_NFIELDS][PT_NUM_SIZE];
 	char evidence[48];
 	char range[16];
 	char stats[256];

@@ -97,13 +97,16 @@ size_t pt_u64_dec(char *buf, uint64_t n);
  * digits); returns where it starts */
 char *pt_u64_dec_back(char *end, uint64_t n);
 
-/* n, spelled into buf (24 bytes, the digits at its end: nothing to count
- * first), which must outlive the cell */
-static inline void pt_cell_u64(struct pt_cell *c, char buf[24], uint64_t n)
-{
-	char *s = pt_u64_dec_back(buf + 24, n);
+/* the buffer a number cell is spelled into: 20 digits at most */
+#define PT_NUM_SIZE	24
 
-	*c = (struct pt_cell){ .t = PT_CELL_NUM, .s = s, .len = (size_t)(buf + 24 - s) };
+/* n, spelled into buf (PT_NUM_SIZE bytes, the digits at its end: nothing
+ * to count first), which must outlive the cell */
+static inline void pt_cell_u64(struct pt_cell *c, char buf[PT_NUM_SIZE], uint64_t n)
+{
+	char *end = buf + PT_NUM_SIZE, *s = pt_u64_dec_back(end, n);
+
+	*c = (struct pt_cell){ .t = PT_CELL_NUM, .s = s, .len = (size_t)(end - s) };
 }
 
 /* a number already spelled, such as a constant */

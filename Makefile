@@ -33,8 +33,8 @@ USER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(notdir $(USER_SRCS)))
 vpath %.c $(USER_DIRS)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-TOOLS     := $(OUTPUT)/tools/churn $(OUTPUT)/tools/format-bench $(OUTPUT)/tests/peer \
-	     $(OUTPUT)/tests/hold
+TOOLS     := $(OUTPUT)/tools/churn $(OUTPUT)/tools/format-bench $(OUTPUT)/tools/floor \
+	     $(OUTPUT)/tests/peer $(OUTPUT)/tests/hold
 
 ifeq ($(V),1)
 	Q =
@@ -117,6 +117,19 @@ $(OUTPUT)/tests/hold: tests/e2e/hold.c | $(OUTPUT)/tests
 $(OUTPUT)/tools/format-bench: tools/bench.d/format.c $(USER_OBJS) | $(OUTPUT)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -MT $@ -MF $@.d $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
+
+# the floor under porttrace's kernel side (tools/bench): its own BPF object
+$(OUTPUT)/tools/floor.bpf.o: tools/bench.d/floor.bpf.c include/porttrace.h | $(OUTPUT)/tools
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tools/floor.skel.h: $(OUTPUT)/tools/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(OUTPUT)/tools/floor: tools/bench.d/floor.c $(OUTPUT)/tools/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tools $< $(LIBBPF_LIBS) -o $@
 
 $(OUTPUT)/tools/churn: tools/churn.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)

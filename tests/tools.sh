@@ -44,6 +44,19 @@ format records=800000 repeats=5 best_ns=500 median_ns=520 per_conn=3.10
 meta elapsed=20 load_end=0.5
 EOF
 
+# the same rounds with the floor beside porttrace: 900 and 3,600 connections
+# rated, 600 and 300 for its BPF time
+floor_raw() {
+	cat "$TMP/raw" - <<'EOF'
+run wl=c2 round=1 tool=floor conns=900 rate=900.0 accepts=900 exchanges=- churn_cpu_us=12000 tracer_ticks=1 tracer_sys_ticks=0 hz=100 hwm_kb=13312 lag_s=0.0 bytes=100 events=2700 lost=0
+bpfrun wl=c2 round=1 tool=floor conns=600
+bpf wl=c2 round=1 tool=floor id=9 name=floor_set_state ns=1200000 cnt=3600 miss=0
+run wl=c2 round=2 tool=floor conns=3600 rate=1800.0 accepts=3600 exchanges=- churn_cpu_us=36000 tracer_ticks=3 tracer_sys_ticks=1 hz=100 hwm_kb=14336 lag_s=0.0 bytes=100 events=10800 lost=3
+bpfrun wl=c2 round=2 tool=floor conns=300
+bpf wl=c2 round=2 tool=floor id=9 name=floor_set_state ns=900000 cnt=1800 miss=1
+EOF
+}
+
 report_main_row() {
 	local cells
 	python3 tools/bench.d/report.py "$TMP/raw" >"$TMP/out" || return 1
@@ -76,6 +89,32 @@ report_format() {
 	! grep -qF 'formatting alone' "$TMP/out" || { echo "a format line from nothing"; return 1; }
 }
 check "bench report: the formatting harness's ns a record" report_format
+
+# the floor: its own row, BPF time and losses, nothing counted as missing,
+# no records row, and the legend that says what it is
+report_floor() {
+	local cells
+	floor_raw >"$TMP/raw.floor"
+	python3 tools/bench.d/report.py -v "$TMP/raw.floor" >"$TMP/out" || return 1
+	mapfile -t cells < <(row c2 floor <"$TMP/out")
+	expect ratio "${cells[3]:-}" "0.900 (0.900–0.900)" &&
+	expect "tracer CPU" "${cells[4]}" "9.72 (8.33–11.11)" &&
+	expect "churn +CPU" "${cells[6]}" "1.67 (0.00–3.33)" &&
+	expect "BPF ns/conn" "${cells[7]}" "2,500 (2,000–3,000)" &&
+	expect RSS "${cells[8]}" "14.0" &&
+	expect lost "${cells[9]}" "3" &&
+	expect missing "${cells[10]% |}" "n/a" || return 1
+	grep -qF '| c2 | floor | floor_set_state | 6.00 | 417 | 2,500 | 1 |' "$TMP/out" ||
+		{ echo "no per-program row:"; grep -F '| floor |' "$TMP/out"; return 1; }
+	grep -qF '| c2 | 2 | floor | 3,600 | 1,800 | 3,600 | 0.900 |' "$TMP/out" ||
+		{ echo "no raw round:"; grep -F '| floor |' "$TMP/out"; return 1; }
+	grep -qE '^\| c2 \| floor \| [0-9,]+ \| [0-9,]+ \|' "$TMP/out" &&
+		{ echo "the floor has a records row"; return 1; }
+	grep -qF 'interleaved untraced / porttrace / floor;' "$TMP/out" &&
+	grep -qF "floor (tools/bench.d/floor.bpf.c): porttrace's mechanisms and nothing else" "$TMP/out" ||
+		{ echo "no floor in the header or legend:"; head -n 3 "$TMP/out"; return 1; }
+}
+check "bench report: the floor's row, programs and raw rounds, never counted as missing" report_floor
 
 # -v: each round's losses by cause, so a missing record can be told apart,
 # and the closes no run saw that porttrace reported late
@@ -115,7 +154,8 @@ check "bench report: an older RAW divides by the rated run's connections" report
 
 # the real thing, one short round; needs root, bpftool, jq (make deps)
 bench_runs() {
-	[[ -x ./porttrace && -x .output/tools/churn && -x .output/tools/format-bench ]] ||
+	[[ -x ./porttrace && -x .output/tools/churn && -x .output/tools/format-bench &&
+	   -x .output/tools/floor ]] ||
 		{ echo "build first: make all tools-bins"; return 1; }
 	BENCH_TCPLIFE=no tools/bench -w c1 -r 1 -d 1 >"$TMP/bench" 2>&1 ||
 		{ tail -n 20 "$TMP/bench"; return 1; }
@@ -126,13 +166,41 @@ bench_runs() {
 		{ echo "no porttrace row with a ratio, its kernel CPU and BPF ns/conn:"; cat "$TMP/bench"; return 1; }
 	grep -q '| c1 | porttrace | btf_inet_sock_set_state |' "$TMP/bench" ||
 		{ echo "no per-program row for inet_sock_set_state"; cat "$TMP/bench"; return 1; }
+	mapfile -t cells < <(row c1 floor <"$TMP/bench")
+	[[ ${cells[3]:-} =~ ^[0-9]\.[0-9]{3}$ && ${cells[7]:-} =~ ^[0-9,]+$ && ${cells[7]//,/} -gt 0 ]] ||
+		{ echo "no floor row with a ratio and BPF ns/conn:"; cat "$TMP/bench"; return 1; }
 	grep -qE '^porttrace.s formatting alone .*: [0-9,]+ ns a record, best of 5 ' "$TMP/bench" ||
 		{ echo "no formatting line"; cat "$TMP/bench"; return 1; }
 	[[ $(</proc/sys/kernel/bpf_stats_enabled) == "$STATS_BEFORE" ]] ||
 		{ echo "kernel.bpf_stats_enabled left at $(</proc/sys/kernel/bpf_stats_enabled)"; return 1; }
 }
 STATS_BEFORE=$(</proc/sys/kernel/bpf_stats_enabled)
-check "tools/bench: one round of c1 gives a ratio and BPF time, and restores bpf_stats" bench_runs
+check "tools/bench: one round of c1 gives a ratio and BPF time, the floor's too, and restores bpf_stats" bench_runs
+
+# The floor does what the bench says it does: for each connection a record
+# at the connect and at each side's close, as lines of the asked length.
+# 300 connections in a namespace of its own, on a port of their own.
+floor_records() {
+	local ns=porttrace-floor-$$ port=29999 hexport pid n_connect n_close
+	printf -v hexport '%04x' "$port"
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	.output/tools/floor -l 200 >"$TMP/floor.out" 2>"$TMP/floor.err" &
+	pid=$!
+	for _ in $(seq 100); do grep -qs '^floor: tracing' "$TMP/floor.err" && break; sleep 0.05; done
+	timeout 20 ip netns exec "$ns" .output/tools/churn -t 2 -n 300 -d 10 -p "$port" >/dev/null
+	kill -INT "$pid"
+	wait "$pid" || { cat "$TMP/floor.err"; ip netns del "$ns"; return 1; }
+	ip netns del "$ns"
+	grep -qE '^floor: [0-9]+ records, 0 lost$' "$TMP/floor.err" || { cat "$TMP/floor.err"; return 1; }
+	# the client's connect names the server's port as its remote one
+	n_connect=$(awk -v p="$hexport" '/^1 / && substr($0, 7, 4) == p' "$TMP/floor.out" | wc -l)
+	n_close=$(grep -c '^5 ' "$TMP/floor.out")
+	expect connects "$n_connect" 300 &&
+	{ ((n_close >= 600)) || { echo "closes: $n_close, want at least 600"; return 1; }; } &&
+	expect "line lengths" "$(awk '{ print length($0) + 1 }' "$TMP/floor.out" | sort -u)" 200
+}
+check "floor: a record at each connect and at each side's close, as lines of the asked length" floor_records
 
 # A round that loses records: porttrace, with a 64 KiB ring, is stopped
 # (SIGSTOP) from when it says it is tracing until the load is over, so the

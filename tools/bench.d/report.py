@@ -188,7 +188,7 @@ def main():
         p[1] += b["cnt"]
         p[2] += b["miss"]
         bpf_round[(b["wl"], b["tool"], b["round"])] += b["ns"]
-    tools = [t for t in ("porttrace", "tcplife") if any(k[1] == t for k in by)]
+    tools = [t for t in ("porttrace", "floor", "tcplife") if any(k[1] == t for k in by)]
 
     def bconns(wl, tool, rnd):
         """connections of the run BPF time was read over: its own run with
@@ -201,6 +201,7 @@ def main():
           f"Linux {meta['kernel']}")
     print(f"porttrace {meta.get('porttrace_args', '')} > file in {meta.get('outdir', '?')} "
           f"({meta.get('fs', '?')})"
+          + ("; floor > file" if "floor" in tools else "")
           + (f"; tcplife -w > file ({tl})" if "tcplife" in tools else "; tcplife: not measured"))
     print("workloads: " + "; ".join(f"{w} = churn {a}" for w, a in workloads.items()))
     load = float(meta.get("load", 0))
@@ -282,6 +283,14 @@ def main():
           "each traced round, so the rated rounds run without the stats' clock reads; RSS: peak VmHWM; lost: porttrace's "
           "'N events, M lost' summed (and its stats records), tcplife's 'lost N events' lines; missing: records short "
           f"of {expect_text} for porttrace, 2 for tcplife (one line per socket).")
+    if "floor" in tools:
+        print()
+        print("floor (tools/bench.d/floor.bpf.c): porttrace's mechanisms and nothing else -- "
+              "socket storage created for the client and the child, a record of porttrace's "
+              "size in the ring at the connect and at each side's close (3 a connection, no "
+              "wakeup), each written as a line of porttrace's size (680 bytes) to a file; no "
+              "syscall tracepoints, process identity, joins or formatting. What porttrace costs "
+              "above it is its own logic; its own cost is the design's.")
     print()
 
     # --- BPF programs ---------------------------------------------------
@@ -373,6 +382,8 @@ def main():
                 rows.append([wl, tool, fmt_n(conns), fmt_n(exp), fmt_n(wr),
                              f"{miss:,} ({100 * miss / exp:.1f}%)" if exp else "n/a",
                              ", ".join(parts)])
+            elif tool == "floor":
+                continue	# its records are not porttrace's: nothing to count
             else:
                 lines = sum(r.get("lines", 0) for r in tr.values())
                 miss = sum(max(0, 2 * r["conns"] - r.get("lines", 0)) for r in tr.values())
@@ -429,6 +440,8 @@ def main():
                             else:
                                 recs = "n/a"
                             row += [lost, recs]
+                        elif tool == "floor":
+                            row += [f"{r.get('lost', 0)}", "n/a"]
                         else:
                             row += [f"{r.get('lost', 0)}", f"{r.get('lines', 0):,}/{2 * n:,}"]
                     rows.append(row)

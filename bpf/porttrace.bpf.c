@@ -99,11 +99,13 @@ int tp_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 }
 
 /* A refused or timing-out connect still holds its port here; at CLOSE it
- * will not. */
+ * will not. Any other socket reset (most: a child whose client reset it)
+ * returns after one load, before its state is looked up. */
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(btf_tcp_receive_reset, struct sock *sk)
 {
-	remember_port(sk);
+	if (sk->__sk_common.skc_state == TCP_SYN_SENT)
+		remember_port(sk);
 	return 0;
 }
 

@@ -202,6 +202,16 @@ floor_records() {
 }
 check "floor: a record at each connect and at each side's close, as lines of the asked length" floor_records
 
+# what the floor creates per socket is what porttrace creates: the same size
+floor_state_size() {
+	local pt fl
+	pt=$(bpftool btf dump file .output/porttrace.bpf.o | sed -n "s/.*STRUCT 'sk_state' size=\([0-9]*\) .*/\1/p")
+	fl=$(bpftool btf dump file .output/tools/floor.bpf.o | sed -n "s/.*STRUCT 'floor_state' size=\([0-9]*\) .*/\1/p")
+	[[ -n $pt ]] || { echo "no sk_state in porttrace's BTF"; return 1; }
+	expect "floor_state's size" "$fl" "$pt"
+}
+check "floor: its socket storage is the size of porttrace's" floor_state_size
+
 # A round that loses records: porttrace, with a 64 KiB ring, is stopped
 # (SIGSTOP) from when it says it is tracing until the load is over, so the
 # ring fills. The round's losses keep their cause, and BENCH_KEEP_LOSSES

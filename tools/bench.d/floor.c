@@ -104,14 +104,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	err = floor_bpf__attach(skel);
-	if (!err) {
-		rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, NULL, NULL);
-		if (!rb)
-			err = -errno;
-	}
 	if (err) {
 		fprintf(stderr, "floor: cannot attach to inet_sock_set_state (tp_btf): %s\n",
 			strerror(-err));
+		floor_bpf__destroy(skel);
+		return 1;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, NULL, NULL);
+	if (!rb) {
+		fprintf(stderr, "floor: cannot map its ring buffer: %s\n", strerror(errno));
 		floor_bpf__destroy(skel);
 		return 1;
 	}

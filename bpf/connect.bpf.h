@@ -167,11 +167,20 @@ static __always_inline void on_connect_done(const struct sock *sk, __u16 family,
 		peer_publish(sk, &tk, btf);
 }
 
-/* A port the kernel is about to take back, seen while still assigned. (A
- * tp_btf program: it reaches the classic tracepoint's hash too.) */
+/*
+ * A port the kernel is about to take back, seen while still assigned. Only
+ * a connect still in SYN_SENT has one to lose at CLOSE: any other socket
+ * (most resets: a child whose client reset it) returns after one load,
+ * before its state is looked up. (A tp_btf program: it reaches the classic
+ * tracepoint's hash too.)
+ */
 static __always_inline void remember_port(const struct sock *sk)
 {
-	struct sk_state *st = st_get(sk, false, !targ_classic);
+	struct sk_state *st;
+
+	if (sk->__sk_common.skc_state != TCP_SYN_SENT)
+		return;
+	st = st_get(sk, false, !targ_classic);
 
 	if (st && st->role == ST_CLIENT && !st->port_seen)
 		st->port_seen = BPF_CORE_READ(sk, __sk_common.skc_num);

@@ -99,21 +99,18 @@ int tp_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 }
 
 /* A refused or timing-out connect still holds its port here; at CLOSE it
- * will not. Any other socket reset (most: a child whose client reset it)
- * returns after one load, before its state is looked up. */
+ * will not (remember_port: only a socket in SYN_SENT). */
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(btf_tcp_receive_reset, struct sock *sk)
 {
-	if (sk->__sk_common.skc_state == TCP_SYN_SENT)
-		remember_port(sk);
+	remember_port(sk);
 	return 0;
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(btf_tcp_retransmit_skb, const struct sock *sk)
 {
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_SYN_SENT)
-		remember_port(sk);
+	remember_port(sk);
 	return 0;
 }
 

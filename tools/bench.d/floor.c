@@ -92,7 +92,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memset(line, ' ', line_len);
-	line[1] = ' ';
 	line[line_len - 1] = '\n';
 	libbpf_set_print(silent);
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
